@@ -1,0 +1,28 @@
+# Debian packages dstm needs, installed idempotently (sourced by scripts/test and scripts/demo).
+# One list: each package is here once, with what needs it.
+DSTM_BUILD_PACKAGES=(
+  build-essential pkg-config meson ninja-build   # the build
+  clang libclang-rt-14-dev                        # libFuzzer targets and their sanitizer runtimes
+  dpdk-dev libdpdk-dev                            # DPDK 22.11: dataplane, rte_rcu_qsbr, rte_ring, rte_hash
+  libabsl-dev libpugixml-dev libssl-dev           # Abseil, pugixml (TSP XML), OpenSSL 3 (SASL crypto)
+  catch2 libbenchmark-dev                         # unit tests, micro-benchmarks
+  python3                                         # scripts/lib/count_catch.py
+)
+
+# ensure_packages PKG...: apt-get installs the ones that are missing; silent when all are present.
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "dstm: missing packages: ${missing[*]} (run as root, or install them first)" >&2
+    return 1
+  fi
+  echo "dstm: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null || { echo "dstm: apt-get update failed" >&2; return 1; }
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
+    { echo "dstm: apt-get install ${missing[*]} failed" >&2; return 1; }
+}
