@@ -1,0 +1,44 @@
+// What the packet stages need to know about this TEP: its addresses, pools and policies. Built
+// once from the configuration (dataplane/config.h); read-only on the fast path.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "net/net.h"
+
+namespace dstm::dp {
+
+struct IcmpPolicy {
+  bool time_exceeded = true;      // ICMPv4 11/0 for TTL 0/1
+  bool host_unreachable = true;   // ICMPv4 3/1 for a pool address without a lease
+  bool frag_needed = true;        // ICMPv4 3/4 (always sensible: PMTUD depends on it)
+  bool source_unreachable = false;  // ICMPv6 1/5 for a node whose source fails the binding check
+  bool parameter_problem = true;  // ICMPv6 4/x and ICMPv4 12/0
+};
+
+struct TepContext {
+  std::vector<net::Ipv6Address> tep_ipv6;  // outer destinations we decapsulate for; [0] is our encap source
+  net::Ipv4Address tep_ipv4;               // answers echo; source of ICMPv4 errors
+  std::vector<net::Ipv4Prefix> pools;      // DSTM address pools (leases live here)
+  std::uint32_t tunnel_mtu = 1460;         // largest inner IPv4 packet we encapsulate (link MTU - 40)
+  std::uint8_t hop_limit = 64;             // outer hop limit on encapsulation
+  bool hairpinning = true;                 // node-to-node through the TEP (RFC 7596 §6)
+  bool answer_echo = true;                 // ICMPv4 echo to tep_ipv4 (case 16)
+  IcmpPolicy icmp;
+
+  bool is_tep_ipv6(const net::Ipv6Address& a) const {
+    for (const auto& t : tep_ipv6) {
+      if (t == a) return true;
+    }
+    return false;
+  }
+  bool in_pool(net::Ipv4Address a) const {
+    for (const auto& p : pools) {
+      if (p.contains(a)) return true;
+    }
+    return false;
+  }
+};
+
+}  // namespace dstm::dp
