@@ -1,0 +1,492 @@
+// Parses dstm-dataplane.toml (see config.h; every key is documented in dataplane/README.md).
+//
+// Two passes: first the shape of the document (unknown keys and tables, a table where a value
+// belongs), reporting the earliest offender in the file; then the values, in the order of the
+// reference. Only the first error is returned: later checks would often just repeat it.
+#include "config.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+namespace dstm::dp {
+namespace {
+
+using Line = std::uint32_t;
+
+// Every table, then every value key, as dotted paths. Anything else in the file is an error,
+// so that a typo ("hop_limt") is refused instead of silently leaving the default in place.
+// clang-format off
+constexpr std::string_view kTables[] = {
+    "tep", "ports", "ports.ipv6", "ports.ipv4", "next_hops", "next_hops.ipv6", "next_hops.ipv4",
+    "icmp", "table", "dataplane"};
+constexpr std::string_view kValueKeys[] = {
+    "tep.ipv6", "tep.ipv4", "tep.pools", "tep.tunnel_mtu", "tep.hop_limit", "tep.hairpinning",
+    "tep.answer_echo",
+    "ports.ipv6.port", "ports.ipv6.vlan", "ports.ipv4.port", "ports.ipv4.vlan",
+    "next_hops.ipv6.gateway", "next_hops.ipv6.mac", "next_hops.ipv4.gateway", "next_hops.ipv4.mac",
+    "icmp.time_exceeded", "icmp.host_unreachable", "icmp.frag_needed", "icmp.source_unreachable",
+    "icmp.parameter_problem", "icmp.rate_per_second", "icmp.burst",
+    "table.capacity", "table.fallback",
+    "dataplane.burst", "dataplane.learning"};
+// clang-format on
+
+bool is_known_value(std::string_view path) {
+  return std::find(std::begin(kValueKeys), std::end(kValueKeys), path) != std::end(kValueKeys);
+}
+bool is_known_table(std::string_view path) {
+  return std::find(std::begin(kTables), std::end(kTables), path) != std::end(kTables);
+}
+
+// toml++ reports line 0 for nodes it made up (e.g. [ports] implied by [ports.ipv6]).
+Line line_of(const toml::source_region& r) {
+  return r.begin.line == 0 ? 1 : r.begin.line;
+}
+
+std::string_view type_name(toml::node_type t) {
+  // clang-format off
+  switch (t) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  // clang-format on
+  return "nothing";
+}
+
+std::string join(std::string_view parent, std::string_view key) {
+  return parent.empty() ? std::string(key) : std::string(parent) + "." + std::string(key);
+}
+
+// Holds the first error; later failures are dropped (see the file comment).
+class Errors {
+ public:
+  explicit Errors(std::string_view source) : source_(source) {}
+  void fail(Line line, std::string_view key, std::string_view what) {
+    if (first_) return;
+    std::ostringstream os;
+    os << source_ << ':' << line << ": " << key << ": " << what;
+    first_ = os.str();
+  }
+  bool failed() const { return first_.has_value(); }
+  const std::string& first() const { return *first_; }
+
+ private:
+  std::string source_;
+  std::optional<std::string> first_;
+};
+
+// Pass 1: the shape. Collects every offender and reports the one with the lowest line.
+struct ShapeError {
+  Line line;
+  std::string key;
+  std::string what;
+};
+
+std::string known_children(std::string_view parent) {
+  std::string out;
+  auto add = [&](std::string_view path) {
+    if (path.size() <= parent.size() + 1 || path.substr(0, parent.size()) != parent) return;
+    std::string_view rest = path.substr(parent.empty() ? 0 : parent.size() + 1);
+    if (!parent.empty() && path[parent.size()] != '.') return;
+    if (rest.find('.') != std::string_view::npos) return;
+    out += out.empty() ? "" : ", ";
+    out += rest;
+  };
+  for (auto t : kTables) add(t);
+  for (auto k : kValueKeys) add(k);
+  return out;
+}
+
+void check_shape(const toml::table& table, std::string_view path, std::vector<ShapeError>& out) {
+  for (auto&& [k, node] : table) {
+    std::string full = join(path, k.str());
+    Line line = line_of(k.source());
+    if (is_known_table(full)) {
+      if (const auto* sub = node.as_table()) {
+        check_shape(*sub, full, out);
+      } else {
+        out.push_back({line, full, "expected a table, got " + std::string(type_name(node.type()))});
+      }
+    } else if (!is_known_value(full)) {
+      std::string where = path.empty() ? "at the top level" : "in [" + std::string(path) + "]";
+      out.push_back({line, full,
+                     std::string(node.is_table() ? "unknown table" : "unknown key") + " " + where +
+                         " (known: " + known_children(path) + ")"});
+    }
+  }
+}
+
+// One table of the document (possibly absent) and the typed getters for its keys.
+class Section {
+ public:
+  Section(const toml::table& root, std::string_view path, Errors& errors)
+      : path_(path), errors_(errors) {
+    const toml::table* t = &root;
+    std::string_view rest = path;
+    while (t != nullptr && !rest.empty()) {
+      auto dot = rest.find('.');
+      const toml::node* n = t->get(rest.substr(0, dot));
+      t = n != nullptr ? n->as_table() : nullptr;
+      rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+    }
+    table_ = t;
+  }
+
+  const toml::node* get(std::string_view key) const {
+    return table_ != nullptr ? table_->get(key) : nullptr;
+  }
+  std::string name(std::string_view key) const { return join(path_, key); }
+  // For a missing key: the line of the table's header, or 1 when there is no table.
+  Line header_line() const { return table_ != nullptr ? line_of(table_->source()) : 1; }
+  void fail(const toml::node& n, std::string_view key, std::string_view what) {
+    errors_.fail(line_of(n.source()), key, what);
+  }
+  void missing(std::string_view key) {
+    errors_.fail(header_line(), name(key), "required key is missing");
+  }
+
+  std::optional<std::int64_t> integer(std::string_view key, std::int64_t lo, std::int64_t hi) {
+    const toml::node* n = get(key);
+    if (n == nullptr) return std::nullopt;
+    const auto* v = n->as_integer();
+    if (v == nullptr) {
+      fail(*n, name(key), "expected an integer, got " + std::string(type_name(n->type())));
+      return std::nullopt;
+    }
+    std::int64_t x = v->get();
+    if (x < lo || x > hi) {
+      fail(*n, name(key),
+           std::to_string(x) + " is out of range (" + std::to_string(lo) + ".." +
+               std::to_string(hi) + ")");
+      return std::nullopt;
+    }
+    return x;
+  }
+  template <class T>
+  void integer_into(std::string_view key, std::int64_t lo, std::int64_t hi, T& out) {
+    if (auto x = integer(key, lo, hi)) out = static_cast<T>(*x);
+  }
+
+  void boolean_into(std::string_view key, bool& out) {
+    const toml::node* n = get(key);
+    if (n == nullptr) return;
+    if (const auto* v = n->as_boolean()) {
+      out = v->get();
+    } else {
+      fail(*n, name(key), "expected true or false, got " + std::string(type_name(n->type())));
+    }
+  }
+
+  // The string at n (a value or an array element named display).
+  std::optional<std::string_view> string_of(const toml::node& n, std::string_view display) {
+    if (const auto* v = n.as_string()) return std::string_view(v->get());
+    fail(n, display, "expected a string, got " + std::string(type_name(n.type())));
+    return std::nullopt;
+  }
+
+  // A required array with at least one element; nullptr (and an error) otherwise.
+  const toml::array* nonempty_array(std::string_view key, std::string_view example) {
+    const toml::node* n = get(key);
+    if (n == nullptr) {
+      missing(key);
+      return nullptr;
+    }
+    const auto* a = n->as_array();
+    if (a == nullptr) {
+      fail(*n, name(key),
+           "expected an array, got " + std::string(type_name(n->type())) + " (e.g. " +
+               std::string(key) + " = " + std::string(example) + ")");
+      return nullptr;
+    }
+    if (a->empty()) {
+      fail(*n, name(key), "needs at least one element (e.g. " + std::string(example) + ")");
+      return nullptr;
+    }
+    return a;
+  }
+
+  // An optional unicast MAC address.
+  void mac_into(std::string_view key, std::optional<net::MacAddress>& out) {
+    const toml::node* n = get(key);
+    if (n == nullptr) return;
+    auto text = string_of(*n, name(key));
+    if (!text) return;
+    auto mac = net::MacAddress::parse(*text);
+    if (!mac) {
+      fail(*n, name(key), "'" + std::string(*text) + "' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+    } else if (mac->is_zero() || mac->is_multicast()) {
+      fail(*n, name(key), "'" + std::string(*text) + "' is not a unicast MAC address");
+    } else {
+      out = *mac;
+    }
+  }
+
+ private:
+  std::string path_;
+  Errors& errors_;
+  const toml::table* table_ = nullptr;
+};
+
+// Why a will not do as a TEP address (we decapsulate for it and encapsulate from tep_ipv6[0]).
+std::string_view unusable_tep_ipv6(const net::Ipv6Address& a) {
+  if (a.is_unspecified()) return "is unspecified";
+  if (a.is_multicast()) return "is multicast";
+  if (a.is_link_local()) return "is link-local (a TEP address must be reachable off-link)";
+  if (a.is_global_unicast()) return {};
+  return "is not a global unicast address (loopback, IPv4-mapped or IPv4-compatible)";
+}
+
+// Blocks a pool must not touch: never routable as a unicast source (RFC 1812 §5.3.7).
+constexpr std::array<net::Ipv4Prefix, 4> martian_blocks() {
+  return {*net::Ipv4Prefix::make(net::Ipv4Address::from_octets(0, 0, 0, 0), 8),
+          *net::Ipv4Prefix::make(net::Ipv4Address::from_octets(127, 0, 0, 0), 8),
+          *net::Ipv4Prefix::make(net::Ipv4Address::from_octets(169, 254, 0, 0), 16),
+          *net::Ipv4Prefix::make(net::Ipv4Address::from_octets(224, 0, 0, 0), 3)};
+}
+
+bool overlap(const net::Ipv4Prefix& a, const net::Ipv4Prefix& b) {
+  return a.contains(b) || b.contains(a);
+}
+
+void read_tep(const toml::table& root, Errors& errors, DataplaneConfig& cfg) {
+  Section s(root, "tep", errors);
+  TepContext& tep = cfg.tep;
+
+  if (const auto* a = s.nonempty_array("ipv6", "[\"2001:db8:1::1\"]")) {
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const toml::node& n = *a->get(i);
+      std::string key = s.name("ipv6") + "[" + std::to_string(i) + "]";
+      auto text = s.string_of(n, key);
+      if (!text) continue;
+      auto addr = net::Ipv6Address::parse(*text);
+      if (!addr) {
+        s.fail(n, key, "'" + std::string(*text) + "' is not an IPv6 address");
+      } else if (auto why = unusable_tep_ipv6(*addr); !why.empty()) {
+        s.fail(n, key, "'" + std::string(*text) + "' " + std::string(why));
+      } else if (tep.is_tep_ipv6(*addr)) {
+        s.fail(n, key, "'" + std::string(*text) + "' is listed twice");
+      } else {
+        tep.tep_ipv6.push_back(*addr);
+      }
+    }
+  }
+
+  const toml::node* v4 = s.get("ipv4");
+  if (v4 == nullptr) {
+    s.missing("ipv4");
+  } else if (auto text = s.string_of(*v4, s.name("ipv4"))) {
+    auto addr = net::Ipv4Address::parse(*text);
+    if (!addr) {
+      s.fail(*v4, s.name("ipv4"), "'" + std::string(*text) + "' is not an IPv4 address");
+    } else if (addr->is_martian() || addr->is_limited_broadcast()) {
+      s.fail(*v4, s.name("ipv4"), "'" + std::string(*text) + "' is not a unicast address");
+    } else {
+      tep.tep_ipv4 = *addr;
+    }
+  }
+
+  if (const auto* a = s.nonempty_array("pools", "[\"192.0.2.0/24\"]")) {
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const toml::node& n = *a->get(i);
+      std::string key = s.name("pools") + "[" + std::to_string(i) + "]";
+      auto text = s.string_of(n, key);
+      if (!text) continue;
+      auto pool = net::Ipv4Prefix::parse(*text);
+      if (!pool) {
+        // The strict parse refuses host bits; the lenient one tells a typo from garbage.
+        if (auto lenient = net::Ipv4Prefix::parse_lenient(*text)) {
+          s.fail(n, key,
+                 "'" + std::string(*text) + "' has host bits set (did you mean " +
+                     lenient->to_string() + "?)");
+        } else {
+          s.fail(n, key, "'" + std::string(*text) + "' is not an IPv4 prefix (A.B.C.D/LEN)");
+        }
+        continue;
+      }
+      for (std::size_t j = 0; j < tep.pools.size(); ++j) {
+        if (overlap(*pool, tep.pools[j])) {
+          s.fail(n, key,
+                 pool->to_string() + " overlaps tep.pools[" + std::to_string(j) + "] " +
+                     tep.pools[j].to_string());
+        }
+      }
+      for (const auto& m : martian_blocks()) {
+        if (overlap(*pool, m)) {
+          s.fail(n, key,
+                 pool->to_string() + " overlaps " + m.to_string() +
+                     ", which is never a unicast source");
+        }
+      }
+      if (pool->contains(tep.tep_ipv4) && v4 != nullptr) {
+        s.fail(n, key,
+               pool->to_string() + " contains tep.ipv4 (" + tep.tep_ipv4.to_string() +
+                   "): the TEP's own address cannot be leased");
+      }
+      tep.pools.push_back(*pool);
+    }
+  }
+
+  // 576: the IPv4 minimum every host must accept (RFC 791); 9000: a jumbo frame.
+  s.integer_into("tunnel_mtu", 576, 9000, tep.tunnel_mtu);
+  s.integer_into("hop_limit", 1, 255, tep.hop_limit);
+  s.boolean_into("hairpinning", tep.hairpinning);
+  s.boolean_into("answer_echo", tep.answer_echo);
+}
+
+void read_port(const toml::table& root, std::string_view path, Errors& errors, PortSide& side) {
+  Section s(root, path, errors);
+  s.integer_into("port", 0, 65535, side.port);
+  std::uint16_t vlan = 0;
+  s.integer_into("vlan", 1, 4094, vlan);  // 0 is priority tagging and 4095 is reserved
+  if (vlan != 0) side.vlan = vlan;
+}
+
+void read_ports(const toml::table& root, Errors& errors, DataplaneConfig& cfg) {
+  read_port(root, "ports.ipv6", errors, cfg.ipv6_side);
+  read_port(root, "ports.ipv4", errors, cfg.ipv4_side);
+  // One port may carry both sides, told apart by EtherType or VLAN; two equal VIDs cannot be.
+  if (cfg.ipv6_side.port == cfg.ipv4_side.port && cfg.ipv6_side.vlan &&
+      cfg.ipv6_side.vlan == cfg.ipv4_side.vlan) {
+    Section s(root, "ports.ipv4", errors);
+    s.fail(*s.get("vlan"), s.name("vlan"),
+           "the same port and VLAN as ports.ipv6: the two sides must differ");
+  }
+}
+
+void read_next_hops(const toml::table& root, Errors& errors, DataplaneConfig& cfg) {
+  Section v6(root, "next_hops.ipv6", errors);
+  if (const toml::node* n = v6.get("gateway"); n == nullptr) {
+    v6.missing("gateway");
+  } else if (auto text = v6.string_of(*n, v6.name("gateway"))) {
+    auto addr = net::Ipv6Address::parse(*text);
+    // A link-local gateway is normal (routers advertise fe80::...), so only these are refused.
+    if (!addr) {
+      v6.fail(*n, v6.name("gateway"), "'" + std::string(*text) + "' is not an IPv6 address");
+    } else if (addr->is_unspecified() || addr->is_multicast() || addr->is_loopback()) {
+      v6.fail(*n, v6.name("gateway"), "'" + std::string(*text) + "' is not a unicast address");
+    } else if (cfg.tep.is_tep_ipv6(*addr)) {
+      v6.fail(*n, v6.name("gateway"), "'" + std::string(*text) + "' is a TEP address (tep.ipv6)");
+    } else {
+      cfg.ipv6_gateway = *addr;
+    }
+  }
+  v6.mac_into("mac", cfg.ipv6_gateway_mac);
+
+  Section v4(root, "next_hops.ipv4", errors);
+  if (const toml::node* n = v4.get("gateway"); n == nullptr) {
+    v4.missing("gateway");
+  } else if (auto text = v4.string_of(*n, v4.name("gateway"))) {
+    auto addr = net::Ipv4Address::parse(*text);
+    if (!addr) {
+      v4.fail(*n, v4.name("gateway"), "'" + std::string(*text) + "' is not an IPv4 address");
+    } else if (addr->is_martian() || addr->is_limited_broadcast()) {
+      v4.fail(*n, v4.name("gateway"), "'" + std::string(*text) + "' is not a unicast address");
+    } else if (*addr == cfg.tep.tep_ipv4 || cfg.tep.in_pool(*addr)) {
+      v4.fail(*n, v4.name("gateway"),
+              "'" + std::string(*text) + "' is the TEP's own address or in tep.pools");
+    } else {
+      cfg.ipv4_gateway = *addr;
+    }
+  }
+  v4.mac_into("mac", cfg.ipv4_gateway_mac);
+}
+
+void read_icmp(const toml::table& root, Errors& errors, DataplaneConfig& cfg) {
+  Section s(root, "icmp", errors);
+  IcmpPolicy& p = cfg.tep.icmp;
+  s.boolean_into("time_exceeded", p.time_exceeded);
+  s.boolean_into("host_unreachable", p.host_unreachable);
+  s.boolean_into("frag_needed", p.frag_needed);
+  s.boolean_into("source_unreachable", p.source_unreachable);
+  s.boolean_into("parameter_problem", p.parameter_problem);
+  s.integer_into("rate_per_second", 0, 1'000'000, cfg.icmp_rate.per_second);
+  s.integer_into("burst", 1, 1'000'000, cfg.icmp_rate.burst);
+}
+
+void read_table_and_dataplane(const toml::table& root, Errors& errors, DataplaneConfig& cfg) {
+  Section t(root, "table", errors);
+  t.integer_into("capacity", 1, TableConfig::kMaxCapacity, cfg.table.capacity);
+  t.integer_into("fallback", 0, TableConfig::kMaxCapacity, cfg.table.fallback);
+  // lib/mapping stores one entry per pool address plus the fallback (types.h max_entries).
+  std::uint64_t pooled = 0;
+  for (const auto& p : cfg.tep.pools) pooled += p.size();
+  if (!cfg.tep.pools.empty() && pooled + cfg.table.fallback > cfg.table.capacity) {
+    Section tep(root, "tep", errors);
+    tep.fail(*tep.get("pools"), "tep.pools",
+             "the pools hold " + std::to_string(pooled) + " addresses; with table.fallback (" +
+                 std::to_string(cfg.table.fallback) + ") that exceeds table.capacity (" +
+                 std::to_string(cfg.table.capacity) + ")");
+  }
+
+  Section d(root, "dataplane", errors);
+  d.integer_into("burst", 1, 64, cfg.burst_size);  // 64: lib/mapping's kMaxBurst
+  d.boolean_into("learning", cfg.learning);
+}
+
+}  // namespace
+
+Expected<DataplaneConfig, std::string> parse_config(std::string_view text,
+                                                    std::string_view source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source_name);
+  } catch (const toml::parse_error& e) {
+    // toml++ signals syntax errors only by exception; it stops at this boundary.
+    std::ostringstream os;
+    os << source_name << ':' << e.source().begin.line << ':' << e.source().begin.column
+       << ": TOML syntax error: " << e.description();
+    return unexpected(os.str());
+  }
+
+  std::vector<ShapeError> shape;
+  check_shape(root, "", shape);
+  if (!shape.empty()) {
+    const auto& e = *std::min_element(shape.begin(), shape.end(),
+                                      [](const auto& a, const auto& b) { return a.line < b.line; });
+    Errors errors(source_name);
+    errors.fail(e.line, e.key, e.what);
+    return unexpected(errors.first());
+  }
+
+  Errors errors(source_name);
+  DataplaneConfig cfg;
+  read_tep(root, errors, cfg);
+  read_ports(root, errors, cfg);
+  read_next_hops(root, errors, cfg);
+  read_icmp(root, errors, cfg);
+  read_table_and_dataplane(root, errors, cfg);
+  if (errors.failed()) return unexpected(errors.first());
+  return cfg;
+}
+
+Expected<std::string, std::string> read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unexpected(path + ": cannot read: " + std::strerror(errno));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return unexpected(path + ": cannot read: " + std::strerror(errno));
+  return text;
+}
+
+Expected<DataplaneConfig, std::string> load_config(const std::string& path) {
+  auto text = read_text_file(path);
+  if (!text) return unexpected(text.error());
+  return parse_config(*text, path);
+}
+
+}  // namespace dstm::dp
