@@ -1,0 +1,286 @@
+// The worker lcore loop: RX a burst per port, classify, run the packet stages with one bulk
+// table lookup per burst, and hand every packet to exactly one place: a TX buffer or free
+// (counted). No locks, no allocation except ICMP error mbufs from the pool, no syscalls.
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "l2.h"
+#include "packet/decap.h"
+#include "packet/encap.h"
+#include "packet/icmp.h"
+#include "packet/ipv6_encap.h"
+#include "packet/neighbour.h"
+#include "runtime.h"
+
+namespace dstm::dp {
+namespace {
+
+PacketBuf view_of(rte_mbuf* m) {
+  return PacketBuf{rte_pktmbuf_mtod(m, std::uint8_t*), rte_pktmbuf_data_len(m),
+                   rte_pktmbuf_headroom(m), rte_pktmbuf_tailroom(m)};
+}
+
+void commit(rte_mbuf* m, const PacketBuf& b) {
+  m->data_off = static_cast<std::uint16_t>(b.data - static_cast<std::uint8_t*>(m->buf_addr));
+  m->data_len = static_cast<std::uint16_t>(b.len);
+  m->pkt_len = b.len;
+}
+
+class Burst {
+ public:
+  Burst(Runtime& rt, WorkerContext& w) : rt_(rt), w_(w), tep_(rt.config.tep) {}
+
+  void drop(rte_mbuf* m, Counter c, std::uint32_t bytes) {
+    w_.counters.add(c, bytes);
+    rte_pktmbuf_free(m);
+  }
+
+  // Sends an L3 packet out of `side` (adding L2 towards `dst`, by default the side's next
+  // hop), counting it in `c`.
+  void send(rte_mbuf* m, PacketBuf& pkt, const Side& side, std::uint16_t ethertype, Counter c,
+            const net::MacAddress* dst = nullptr) {
+    const std::uint32_t l3_bytes = pkt.len;
+    if (!push_l2(pkt, side, ethertype, dst)) return drop(m, Counter::kDropMalformedIpv4, l3_bytes);
+    commit(m, pkt);
+    w_.counters.add(c, l3_bytes);
+    rte_eth_tx_buffer(side.port, w_.queue, w_.tx[side.port], m);
+  }
+
+  // An IPv4 packet the TEP originates (ICMP error) goes where its destination is: into a
+  // tunnel when it is a leased pool address, else to the internet side.
+  void route_ipv4(rte_mbuf* m, PacketBuf& pkt, Counter c) {
+    auto ip = net::Ipv4Header::at(pkt.bytes());
+    const net::Ipv4Address dst = ip->dst();
+    if (!tep_.in_pool(dst)) return send(m, pkt, rt_.ipv4_side, net::kEtherTypeIpv4, c);
+    mapping::Ipv6Value v;
+    if (!rt_.table->lookup(dst.to_host(), &v)) return drop(m, Counter::kDropNoDestSoftwire, pkt.len);
+    if (!push_ipv6_encap(pkt, tep_.tep_ipv6.front(), net::Ipv6Address(v.bytes), tep_.hop_limit, 0)) {
+      return drop(m, Counter::kDropMalformedIpv4, pkt.len);
+    }
+    send(m, pkt, rt_.ipv6_side, net::kEtherTypeIpv6, c);
+  }
+
+  bool take_icmp_token() {
+    const std::uint64_t now = rte_rdtsc();
+    const std::uint64_t hz = rte_get_tsc_hz();
+    const auto& rate = rt_.config.icmp_rate;
+    if (rate.per_second == 0) return false;  // policy: no ICMP errors at all
+    const std::uint64_t per_worker = std::max<std::uint64_t>(1, rate.per_second / rt_.workers.size());
+    const std::uint64_t elapsed = now - w_.icmp_refill_tsc;
+    const std::uint64_t fresh = elapsed * per_worker / hz;
+    if (fresh > 0) {
+      w_.icmp_tokens = std::min<std::uint64_t>(rate.burst, w_.icmp_tokens + fresh);
+      w_.icmp_refill_tsc = now;
+    }
+    if (w_.icmp_tokens == 0) return false;
+    --w_.icmp_tokens;
+    return true;
+  }
+
+  // Builds and sends the ICMP error a verdict asks for, quoting `offending` (not yet freed).
+  void icmp_error(const Verdict& v, std::span<const std::uint8_t> offending) {
+    if (v.icmp == IcmpError::kNone) return;
+    if (!take_icmp_token()) return w_.counters.add(Counter::kDropIcmpRateLimited, 0);
+    rte_mbuf* m = rte_pktmbuf_alloc(rt_.pool);
+    if (m == nullptr) return w_.counters.add(Counter::kDropIcmpRateLimited, 0);
+    PacketBuf out = view_of(m);
+    out.len = 0;
+    const bool v6 = v.icmp == IcmpError::kV6AddrUnreachable || v.icmp == IcmpError::kV6ParameterProblem;
+    const bool built = v6 ? build_icmpv6_error(tep_, v, offending, out) : build_icmpv4_error(tep_, v, offending, out);
+    if (!built) return drop(m, Counter::kDropIcmpRateLimited, 0);
+    if (v6) return send(m, out, rt_.ipv6_side, net::kEtherTypeIpv6, Counter::kOutIcmpv6Error);
+    route_ipv4(m, out, Counter::kOutIcmpv4Error);
+  }
+
+  void from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n);
+  void from_internet(rte_mbuf** pkts, PacketBuf* bufs, unsigned n, bool hairpin);
+
+ private:
+  void finish_encap(rte_mbuf* m, PacketBuf& pkt, const EncapParse& parsed, const net::Ipv6Address* binding, bool hairpin);
+
+  Runtime& rt_;
+  WorkerContext& w_;
+  const TepContext& tep_;
+};
+
+void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n) {
+  DecapParse parsed[kMaxBurst];
+  std::uint32_t keys[kMaxBurst];
+  unsigned nkeys = 0;
+  for (unsigned i = 0; i < n; ++i) {  // loop 1: parse, gather keys
+    parsed[i] = decap_parse(tep_, bufs[i]);
+    if (!parsed[i].early) keys[nkeys++] = parsed[i].inner_src.to_host();
+  }
+  mapping::Ipv6Value values[kMaxBurst];
+  std::uint64_t hits = 0;
+  if (nkeys > 0) rt_.table->lookup_bulk(keys, nkeys, values, &hits);
+  rte_mbuf* hairpin[kMaxBurst];
+  PacketBuf hairpin_bufs[kMaxBurst];
+  unsigned nhairpin = 0;
+  unsigned k = 0;
+  for (unsigned i = 0; i < n; ++i) {  // loop 2: bind, rewrite, dispatch
+    Verdict v;
+    if (parsed[i].early) {
+      v = *parsed[i].early;
+    } else {
+      const net::Ipv6Address bound(values[k].bytes);
+      v = decap_finish(tep_, bufs[i], parsed[i], ((hits >> k) & 1u) ? &bound : nullptr);
+      ++k;
+    }
+    switch (v.action) {
+      case Action::kToIpv4Side:
+        send(pkts[i], bufs[i], rt_.ipv4_side, net::kEtherTypeIpv4, v.counter);
+        break;
+      case Action::kReplyLocal:
+        send(pkts[i], bufs[i], rt_.ipv6_side, net::kEtherTypeIpv6, v.counter);
+        break;
+      case Action::kHairpin:
+        w_.counters.add(v.counter, bufs[i].len);
+        hairpin[nhairpin] = pkts[i];
+        hairpin_bufs[nhairpin++] = bufs[i];
+        break;
+      case Action::kToIpv6Side:  // not a decap outcome
+      case Action::kDrop: {
+        // ICMPv4 errors quote the inner packet (TTL: RFC 1812 §5.3.1); ICMPv6 the outer one.
+        const bool v4 = v.icmp != IcmpError::kV6AddrUnreachable && v.icmp != IcmpError::kV6ParameterProblem;
+        auto whole = bufs[i].bytes();
+        icmp_error(v, v4 ? whole.subspan(std::min<std::size_t>(parsed[i].outer_header_bytes, whole.size())) : whole);
+        drop(pkts[i], v.counter, bufs[i].len);
+        break;
+      }
+    }
+  }
+  if (nhairpin > 0) from_internet(hairpin, hairpin_bufs, nhairpin, true);
+}
+
+void Burst::finish_encap(rte_mbuf* m, PacketBuf& pkt, const EncapParse& parsed,
+                         const net::Ipv6Address* binding, bool hairpin) {
+  Verdict v = encap_finish(tep_, pkt, parsed, binding, hairpin);
+  switch (v.action) {
+    case Action::kToIpv6Side: return send(m, pkt, rt_.ipv6_side, net::kEtherTypeIpv6, v.counter);
+    case Action::kReplyLocal: return send(m, pkt, rt_.ipv4_side, net::kEtherTypeIpv4, v.counter);
+    case Action::kToIpv4Side: return send(m, pkt, rt_.ipv4_side, net::kEtherTypeIpv4, v.counter);
+    case Action::kHairpin:
+    case Action::kDrop:
+      icmp_error(v, pkt.bytes());
+      return drop(m, v.counter, pkt.len);
+  }
+}
+
+void Burst::from_internet(rte_mbuf** pkts, PacketBuf* bufs, unsigned n, bool hairpin) {
+  EncapParse parsed[kMaxBurst];
+  std::uint32_t keys[kMaxBurst];
+  unsigned which[kMaxBurst];
+  unsigned nkeys = 0;
+  for (unsigned i = 0; i < n; ++i) {
+    parsed[i] = encap_parse(tep_, bufs[i], hairpin);
+    if (!parsed[i].early) {
+      keys[nkeys] = parsed[i].inner_dst.to_host();
+      which[nkeys++] = i;
+    } else if (parsed[i].early->action == Action::kReplyLocal) {
+      finish_encap(pkts[i], bufs[i], parsed[i], nullptr, hairpin);
+    } else {
+      icmp_error(*parsed[i].early, bufs[i].bytes());
+      drop(pkts[i], parsed[i].early->counter, bufs[i].len);
+    }
+  }
+  mapping::Ipv6Value values[kMaxBurst];
+  std::uint64_t hits = 0;
+  if (nkeys > 0) rt_.table->lookup_bulk(keys, nkeys, values, &hits);
+  for (unsigned k = 0; k < nkeys; ++k) {
+    const unsigned i = which[k];
+    const net::Ipv6Address bound(values[k].bytes);
+    finish_encap(pkts[i], bufs[i], parsed[i], ((hits >> k) & 1u) ? &bound : nullptr, hairpin);
+  }
+}
+
+// Receives one burst on `port` and runs it through the stages; returns packets received.
+unsigned poll_port(Runtime& rt, WorkerContext& w, std::uint16_t port) {
+  rte_mbuf* pkts[kMaxBurst];
+  const auto n = rte_eth_rx_burst(port, w.queue, pkts, static_cast<std::uint16_t>(rt.config.burst_size));
+  if (n == 0) return 0;
+  Burst burst(rt, w);
+  rte_mbuf* node[kMaxBurst];
+  PacketBuf node_bufs[kMaxBurst];
+  rte_mbuf* inet[kMaxBurst];
+  PacketBuf inet_bufs[kMaxBurst];
+  unsigned nn = 0, ni = 0;
+  const TepContext& tep = rt.config.tep;
+  for (unsigned i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    PacketBuf pkt = view_of(m);
+    if (m->nb_segs != 1) {  // jumbo chains: not handled on the fast path yet
+      burst.drop(m, Counter::kDropMalformedIpv6, m->pkt_len);
+      continue;
+    }
+    auto eth = net::EthernetHeader::at(pkt.bytes());
+    const net::MacAddress sender = eth ? eth->src() : net::MacAddress{};
+    switch (classify_and_strip(rt, port, pkt)) {
+      case Ingress::kNodeSide:
+        w.counters.add(Counter::kInIpv6, pkt.len);
+        if (is_local_icmpv6(tep, pkt)) {  // ND and ping for the TEP itself, not for decap
+          Verdict v = answer_icmpv6(tep, rt.ipv6_side.port_mac, pkt);
+          if (v.action == Action::kReplyLocal) {
+            burst.send(m, pkt, rt.ipv6_side, net::kEtherTypeIpv6, v.counter, &sender);
+          } else {
+            burst.drop(m, v.counter, pkt.len);
+          }
+          break;
+        }
+        node[nn] = m;
+        node_bufs[nn++] = pkt;
+        break;
+      case Ingress::kInternetArp: {
+        net::MacAddress reply_to;
+        Verdict v = answer_arp(tep, rt.ipv4_side.port_mac, pkt, &reply_to);
+        if (v.action == Action::kReplyLocal) {
+          burst.send(m, pkt, rt.ipv4_side, net::kEtherTypeArp, v.counter, &reply_to);
+        } else {
+          burst.drop(m, v.counter, pkt.len);
+        }
+        break;
+      }
+      case Ingress::kInternetSide:
+        w.counters.add(Counter::kInIpv4, pkt.len);
+        inet[ni] = m;
+        inet_bufs[ni++] = pkt;
+        break;
+      case Ingress::kMisplacedNodePort: burst.drop(m, Counter::kDropMisplacedNotIpv6, pkt.len); break;
+      case Ingress::kMisplacedInternetPort: burst.drop(m, Counter::kDropMisplacedNotIpv4, pkt.len); break;
+    }
+  }
+  if (nn > 0) burst.from_nodes(node, node_bufs, nn);
+  if (ni > 0) burst.from_internet(inet, inet_bufs, ni, false);
+  return n;
+}
+
+void flush(Runtime& rt, WorkerContext& w) {
+  rte_eth_tx_buffer_flush(rt.ipv6_side.port, w.queue, w.tx[rt.ipv6_side.port]);
+  if (!rt.one_port()) rte_eth_tx_buffer_flush(rt.ipv4_side.port, w.queue, w.tx[rt.ipv4_side.port]);
+}
+
+}  // namespace
+
+void run_worker(Runtime& rt, WorkerContext& w) {
+  rt.table->register_reader(w.index);
+  rt.table->reader_online(w.index);
+  w.icmp_tokens = rt.config.icmp_rate.burst;
+  w.icmp_refill_tsc = rte_rdtsc();
+  while (!rt.stop.load(std::memory_order_relaxed)) {
+    unsigned received = poll_port(rt, w, rt.ipv6_side.port);
+    if (!rt.one_port()) received += poll_port(rt, w, rt.ipv4_side.port);
+    // Each burst is a quiescent point: no table record is held across it.
+    rt.table->quiescent(w.index);
+    if (received > 0) {
+      rt.last_rx_tsc.store(rte_rdtsc(), std::memory_order_relaxed);
+    } else {
+      flush(rt, w);  // idle: push out what the buffers hold instead of waiting for them to fill
+    }
+  }
+  flush(rt, w);
+  rt.table->reader_offline(w.index);
+  rt.table->unregister_reader(w.index);
+}
+
+}  // namespace dstm::dp

@@ -1,0 +1,70 @@
+// The dataplane's packet stages on arbitrary bytes: decap (as an outer IPv6 packet) and encap
+// (as an IPv4 packet), each with and without a binding, plus the ICMP builders on whatever the
+// stages ask for. ASan checks every read and write stays inside the buffer and its headroom.
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "packet/decap.h"
+#include "packet/encap.h"
+#include "packet/icmp.h"
+
+using namespace dstm;
+using namespace dstm::dp;
+
+namespace {
+
+const TepContext& tep() {
+  static const TepContext t = [] {
+    TepContext c;
+    c.tep_ipv6 = {*net::Ipv6Address::parse("2001:db8:1::1")};
+    c.tep_ipv4 = *net::Ipv4Address::parse("198.51.100.1");
+    c.pools = {*net::Ipv4Prefix::parse("192.0.2.0/24")};
+    c.icmp.source_unreachable = true;
+    return c;
+  }();
+  return t;
+}
+
+// A packet with 128 bytes of headroom, like an mbuf: exactly `size` bytes of data after it.
+struct Buffer {
+  std::vector<std::uint8_t> storage;
+  PacketBuf view;
+  Buffer(const std::uint8_t* data, std::size_t size) : storage(128 + size) {
+    if (size) std::memcpy(storage.data() + 128, data, size);
+    view = PacketBuf{storage.data() + 128, static_cast<std::uint32_t>(size), 128, 0};
+  }
+};
+
+void icmp_for(const Verdict& v, const PacketBuf& offending) {
+  if (v.icmp == IcmpError::kNone) return;
+  std::vector<std::uint8_t> out(2048);
+  PacketBuf o{out.data() + 128, 0, 128, static_cast<std::uint32_t>(out.size() - 128)};
+  if (v.icmp == IcmpError::kV6AddrUnreachable || v.icmp == IcmpError::kV6ParameterProblem) {
+    build_icmpv6_error(tep(), v, offending.bytes(), o);
+  } else {
+    build_icmpv4_error(tep(), v, offending.bytes(), o);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const auto node = *net::Ipv6Address::parse("2001:db8:1::2");
+  for (const net::Ipv6Address* binding : {static_cast<const net::Ipv6Address*>(nullptr), &node}) {
+    Buffer b(data, size);
+    DecapParse parsed = decap_parse(tep(), b.view);
+    Verdict v = parsed.early ? *parsed.early : decap_finish(tep(), b.view, parsed, binding);
+    icmp_for(v, b.view);
+    if (v.action == Action::kHairpin) {
+      EncapParse e = encap_parse(tep(), b.view, true);
+      if (!e.early) encap_finish(tep(), b.view, e, binding, true);
+    }
+    Buffer c(data, size);
+    EncapParse e = encap_parse(tep(), c.view);
+    Verdict ev = e.early && e.early->action != Action::kReplyLocal ? *e.early
+                                                                    : encap_finish(tep(), c.view, e, binding);
+    icmp_for(ev, c.view);
+  }
+  return 0;
+}
