@@ -7,7 +7,6 @@ namespace {
 
 constexpr std::uint32_t kIcmpv6NdBodyBytes = 24;    // type, code, checksum, flags/reserved, target
 constexpr std::uint32_t kLinkLayerOptionBytes = 8;  // type, length (in 8-octet units), MAC
-constexpr std::uint8_t kOptionSourceLinkLayer = 1;
 constexpr std::uint8_t kOptionTargetLinkLayer = 2;
 constexpr std::uint8_t kNaRouter = 0x80, kNaSolicited = 0x40, kNaOverride = 0x20;
 constexpr std::uint8_t kNdHopLimit = 255;  // RFC 4861 §7.1.1: NS/NA must arrive with 255
