@@ -4,10 +4,12 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_random.h>
 
 #include "l2.h"
 #include "packet/decap.h"
 #include "packet/encap.h"
+#include "packet/fragment.h"
 #include "packet/icmp.h"
 #include "packet/ipv6_encap.h"
 #include "packet/neighbour.h"
@@ -93,6 +95,30 @@ class Burst {
     route_ipv4(m, out, Counter::kOutIcmpv4Error);
   }
 
+  // RFC 2473 §7.2: the encapsulated packet (DF clear inside) exceeds the link MTU: send it as
+  // outer fragments, each in an mbuf of its own, with an unpredictable identification (RFC 7739).
+  void send_fragments(rte_mbuf* m, PacketBuf& pkt, const Verdict& v) {
+    constexpr unsigned kMaxFragments = 8;
+    rte_mbuf* frags[kMaxFragments];
+    PacketBuf views[kMaxFragments];
+    const unsigned need = (pkt.len + v.mtu - 1) / (v.mtu - 48) + 1;
+    const unsigned count = std::min(need, kMaxFragments);
+    if (rte_pktmbuf_alloc_bulk(rt_.pool, frags, count) != 0) return drop(m, Counter::kDropOverMtuDf, pkt.len);
+    for (unsigned i = 0; i < count; ++i) {
+      views[i] = view_of(frags[i]);  // a fresh mbuf: empty, all room after its headroom
+    }
+    const unsigned made = fragment_ipv6(pkt, v.mtu, static_cast<std::uint32_t>(rte_rand()), views, count);
+    for (unsigned i = 0; i < count; ++i) {
+      if (i < made) {
+        send(frags[i], views[i], rt_.ipv6_side, net::kEtherTypeIpv6, Counter::kOutIpv6Fragment);
+      } else {
+        rte_pktmbuf_free(frags[i]);
+      }
+    }
+    if (made == 0) return drop(m, Counter::kDropOverMtuDf, pkt.len);
+    rte_pktmbuf_free(m);
+  }
+
   void from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n);
   void from_internet(rte_mbuf** pkts, PacketBuf* bufs, unsigned n, bool hairpin);
 
@@ -140,7 +166,8 @@ void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n) {
         hairpin[nhairpin] = pkts[i];
         hairpin_bufs[nhairpin++] = bufs[i];
         break;
-      case Action::kToIpv6Side:  // not a decap outcome
+      case Action::kToIpv6Side:  // not decap outcomes
+      case Action::kToIpv6SideFragment:
       case Action::kDrop: {
         // ICMPv4 errors quote the inner packet (TTL: RFC 1812 §5.3.1); ICMPv6 the outer one.
         const bool v4 = v.icmp != IcmpError::kV6AddrUnreachable && v.icmp != IcmpError::kV6ParameterProblem;
@@ -161,6 +188,7 @@ void Burst::finish_encap(rte_mbuf* m, PacketBuf& pkt, const EncapParse& parsed,
     case Action::kToIpv6Side: return send(m, pkt, rt_.ipv6_side, net::kEtherTypeIpv6, v.counter);
     case Action::kReplyLocal: return send(m, pkt, rt_.ipv4_side, net::kEtherTypeIpv4, v.counter);
     case Action::kToIpv4Side: return send(m, pkt, rt_.ipv4_side, net::kEtherTypeIpv4, v.counter);
+    case Action::kToIpv6SideFragment: return send_fragments(m, pkt, v);
     case Action::kHairpin:
     case Action::kDrop:
       icmp_error(v, pkt.bytes());

@@ -61,10 +61,8 @@ void trim_to_total_length(PacketBuf& pkt, std::uint32_t total_length) {
 }
 
 // RFC 2473 §7.2: a packet above the tunnel MTU with DF set is dropped with ICMPv4 3/4 carrying
-// the tunnel MTU (the largest inner packet, so PMTUD converges in one step). DF clear would be
-// encapsulated and the outer packet fragmented (case 38): not done yet, dropped without ICMP.
-Verdict over_mtu_verdict(const TepContext& tep, const net::Ipv4Header& ip) {
-  if (!ip.dont_fragment()) return drop(Counter::kDropOverMtuDf);
+// the tunnel MTU (the largest inner packet, so PMTUD converges in one step).
+Verdict frag_needed_verdict(const TepContext& tep) {
   Verdict v = drop(Counter::kDropOverMtuDf);
   if (tep.icmp.frag_needed) {
     v.icmp = IcmpError::kV4FragNeeded;
@@ -126,7 +124,11 @@ Verdict encap_finish(const TepContext& tep, PacketBuf& pkt, const EncapParse& pa
   auto ip = net::Ipv4Header::at(pkt.bytes());
   if (!ip) return drop(Counter::kDropMalformedIpv4);  // encap_parse checked it; unreachable
   const std::uint16_t total_length = ip->total_length();
-  if (total_length > tep.tunnel_mtu) return over_mtu_verdict(tep, *ip);
+  // RFC 2473 §7.2: over the tunnel MTU, DF set -> drop + ICMPv4 3/4 (case 37); DF clear ->
+  // encapsulate anyway and let the glue send the outer packet as IPv6 fragments (case 38,
+  // RFC 8200 §4.5; the TEP is the outer packet's source node, so it may fragment).
+  const bool over_mtu = total_length > tep.tunnel_mtu;
+  if (over_mtu && ip->dont_fragment()) return frag_needed_verdict(tep);
   // Checked before any byte changes so that a drop leaves the packet as it came. A DPDK mbuf
   // has RTE_PKTMBUF_HEADROOM (128) bytes, so this only catches a glue bug.
   if (pkt.headroom < kIpv6HeaderBytes) return drop(Counter::kDropEncapNoHeadroom);
@@ -139,6 +141,11 @@ Verdict encap_finish(const TepContext& tep, PacketBuf& pkt, const EncapParse& pa
   assert(!tep.tep_ipv6.empty());  // the configuration always names the TEP's IPv6 address
   if (!push_ipv6_encap(pkt, tep.tep_ipv6[0], *binding, tep.hop_limit, tos)) {
     return drop(Counter::kDropEncapNoHeadroom);  // unreachable: headroom and length checked
+  }
+  if (over_mtu) {
+    // tunnel_mtu is the largest inner packet, so the outer link MTU is tunnel_mtu + 40.
+    return Verdict{Action::kToIpv6SideFragment, Counter::kOutIpv6Fragment, IcmpError::kNone, 0,
+                   0, tep.tunnel_mtu + kIpv6HeaderBytes};
   }
   return Verdict{Action::kToIpv6Side, Counter::kOutIpv6, IcmpError::kNone, 0, 0, 0};
 }

@@ -28,10 +28,15 @@ EncapParse encap_parse(const TepContext& tep, const PacketBuf& pkt, bool hairpin
 // `binding`: the node's IPv6 address for inner_dst, nullptr when none. On kToIpv6Side the packet
 // is IPv6 (src tep_ipv6[0], dst binding, next header 4, hop limit tep.hop_limit, traffic class
 // = the IPv4 TOS, RFC 2473 §6.5 / RFC 6040 normal mode) with the inner TTL - 1 unless hairpin.
+// An inner packet above tep.tunnel_mtu: DF set -> kDrop, drop-over-mtu-df, ICMPv4 3/4 with
+// mtu = tunnel_mtu when the policy allows (case 37, RFC 2473 §7.2); DF clear -> encapsulated
+// exactly as for kToIpv6Side but the verdict is kToIpv6SideFragment, out-ipv6-frag, with
+// mtu = tunnel_mtu + 40 (the outer link MTU): the glue splits it with fragment_ipv6()
+// (packet/fragment.h, case 38, RFC 8200 §4.5).
 // On kDrop it is unchanged, so an ICMP error can quote it. With parsed.early set, returns it
 // (after writing the echo reply for kReplyLocal). Ethernet padding past the IPv4 total length
-// is trimmed on kToIpv6Side and kReplyLocal. No headroom for the outer header: kDrop,
-// drop-encap-no-headroom. Precondition: tep.tep_ipv6 is not empty.
+// is trimmed on kToIpv6Side, kToIpv6SideFragment and kReplyLocal. No headroom for the outer
+// header: kDrop, drop-encap-no-headroom. Precondition: tep.tep_ipv6 is not empty.
 Verdict encap_finish(const TepContext& tep, PacketBuf& pkt, const EncapParse& parsed,
                      const net::Ipv6Address* binding, bool hairpin = false);
 

@@ -12,6 +12,10 @@ enum class Action : std::uint8_t {
   kDrop,          // free the packet (counted in `counter`)
   kToIpv4Side,    // send the (now IPv4) packet to the internet-side next hop
   kToIpv6Side,    // send the (now IPv4-in-IPv6) packet to the node-side next hop
+  kToIpv6SideFragment,  // the packet is IPv4-in-IPv6 but larger than the outer link MTU (`mtu`)
+                        // and its inner DF is clear: split it with fragment_ipv6(pkt, mtu, ...)
+                        // (packet/fragment.h, RFC 2473 §7.2, RFC 8200 §4.5) and send each
+                        // fragment as kToIpv6Side; counter kOutIpv6Fragment (per fragment sent)
   kHairpin,       // decapsulated packet whose destination is a pool address: run encap on it
   kReplyLocal,    // the packet was rewritten in place into a reply (echo); send it back out
                   // the side it came from
@@ -34,7 +38,8 @@ struct Verdict {
   std::uint8_t icmp_code = 0;   // for kV6ParameterProblem: 0 erroneous field, 1 unknown next
                                 // header, 2 unrecognized option
   std::uint32_t pointer = 0;    // parameter problem pointer (octets into the offending packet)
-  std::uint32_t mtu = 0;        // for kV4FragNeeded
+  std::uint32_t mtu = 0;        // for kV4FragNeeded: the tunnel MTU to report; for
+                                // kToIpv6SideFragment: the outer link MTU to fragment to
 };
 
 constexpr Verdict drop(Counter c) { return Verdict{Action::kDrop, c, IcmpError::kNone, 0, 0, 0}; }

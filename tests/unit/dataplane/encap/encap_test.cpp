@@ -138,18 +138,45 @@ TEST_CASE("case 37: exactly the tunnel MTU with DF is encapsulated", "[encap]") 
   check_encapsulated(tep, buf, expected_inner(in, 1), 0);
 }
 
-TEST_CASE("case 38 (interim): over the MTU with DF=0 is dropped without ICMP", "[encap]") {
-  // Outer fragmentation is not implemented yet; until then the packet is dropped silently.
+TEST_CASE("case 38: over the MTU with DF=0 is encapsulated for outer fragmentation", "[encap]") {
+  // RFC 2473 §7.2: DF clear -> encapsulate anyway; the glue fragments the outer packet
+  // (RFC 8200 §4.5, packet/fragment.h) to the outer link MTU = tunnel MTU + 40.
   const auto tep = test::make_tep();
   Ipv4Spec spec;
   spec.payload_length = 1480;
   const auto in = test::make_ipv4(spec);
   TestBuf buf(in);
   const Verdict v = run_encap(tep, buf, &test::kNode6);
-  CHECK(v.action == Action::kDrop);
-  CHECK(v.counter == Counter::kDropOverMtuDf);
+  CHECK(v.action == Action::kToIpv6SideFragment);
+  CHECK(v.counter == Counter::kOutIpv6Fragment);
   CHECK(v.icmp == IcmpError::kNone);
-  check_unchanged(buf, in);
+  CHECK(v.mtu == 1500);
+  check_encapsulated(tep, buf, expected_inner(in, 1), 0);
+}
+
+TEST_CASE("case 38: DF=0 exactly at the tunnel MTU is encapsulated unfragmented", "[encap]") {
+  const auto tep = test::make_tep();
+  Ipv4Spec spec;
+  spec.payload_length = 1440;  // total length 1460 = tunnel MTU
+  const auto in = test::make_ipv4(spec);
+  TestBuf buf(in);
+  const Verdict v = run_encap(tep, buf, &test::kNode6);
+  CHECK(v.action == Action::kToIpv6Side);
+  CHECK(v.counter == Counter::kOutIpv6);
+  check_encapsulated(tep, buf, expected_inner(in, 1), 0);
+}
+
+TEST_CASE("case 38: DF=0 over the MTU without headroom: drop, packet unchanged", "[encap]") {
+  const auto tep = test::make_tep();
+  Ipv4Spec spec;
+  spec.payload_length = 1480;
+  const auto in = test::make_ipv4(spec);
+  TestBuf buf(in, 39);
+  const Verdict v = run_encap(tep, buf, &test::kNode6);
+  CHECK(v.action == Action::kDrop);
+  CHECK(v.counter == Counter::kDropEncapNoHeadroom);
+  CHECK(buf.pkt.headroom == 39);
+  CHECK(buf.contents() == in);
 }
 
 TEST_CASE("case 39: pool source from the internet side is dropped silently", "[encap]") {
