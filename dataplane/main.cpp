@@ -7,6 +7,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_pdump.h>
 
 #include <csignal>
 #include <cstdio>
@@ -135,6 +136,11 @@ int main(int argc, char** argv) {
   if (auto t = build_table(rt, preload); !t) return fail(t.error());
   if (auto p = start_ports(rt, static_cast<std::uint16_t>(nworkers)); !p) return fail(p.error());
   register_telemetry(rt);
+  // dpdk-dumpcap / dpdk-pdump attach as secondary processes, which needs a shared runtime
+  // (hugepages, no --no-shconf); without one there is nothing to attach to, so stay quiet.
+  if (rte_pdump_init() != 0 && rte_eal_has_hugepages()) {
+    std::fprintf(stderr, "dstm-dataplane: packet capture unavailable: %s\n", rte_strerror(rte_errno));
+  }
   std::printf("dstm-dataplane: %u worker(s), %zu mapping(s), node side port %u (%s), internet side port %u (%s)\n",
               nworkers, rt.table->size(), rt.ipv6_side.port, rt.ipv6_side.port_mac.to_string().c_str(),
               rt.ipv4_side.port, rt.ipv4_side.port_mac.to_string().c_str());
@@ -145,6 +151,7 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   std::vector<std::pair<Runtime*, WorkerContext*>> launch;
   for (auto& w : rt.workers) launch.emplace_back(&rt, w.get());
+  const std::uint64_t launched_tsc = rte_rdtsc();
   if (worker_lcores.empty()) {
     // One lcore: it forwards, and a plain thread does the housekeeping (the table's writer).
     std::thread keeper([&] { housekeeping(rt, *args); });
@@ -158,12 +165,14 @@ int main(int argc, char** argv) {
     rte_eal_mp_wait_lcore();
   }
 
+  const double forwarding_seconds =
+      static_cast<double>(rte_rdtsc() - launched_tsc) / static_cast<double>(rte_get_tsc_hz());
   stop_ports(rt);
   const auto in_use = static_cast<std::int64_t>(mbufs) - static_cast<std::int64_t>(rte_mempool_avail_count(rt.pool));
   const CounterTotals totals = sum_counters(rt);
   if (args->counters_json_path) {
     std::ofstream out(*args->counters_json_path);
-    out << counters_json(totals, rt.table->size(), in_use);
+    out << counters_json(totals, RunSummary{rt.table->size(), in_use, forwarding_seconds});
     if (!out) std::fprintf(stderr, "dstm-dataplane: cannot write %s\n", args->counters_json_path->c_str());
   }
   if (in_use != 0) std::fprintf(stderr, "dstm-dataplane: %lld mbuf(s) not returned to the pool\n", static_cast<long long>(in_use));

@@ -2,6 +2,8 @@
 
 #include <rte_telemetry.h>
 
+#include <cstdio>
+
 namespace dstm::dp {
 namespace {
 
@@ -44,7 +46,7 @@ CounterTotals sum_counters(const Runtime& rt) {
   return t;
 }
 
-std::string counters_json(const CounterTotals& totals, std::size_t mappings, std::int64_t mbufs_in_use) {
+std::string counters_json(const CounterTotals& totals, const RunSummary& run) {
   std::string out = "{\n  \"counters\": {\n";
   for (std::size_t i = 0; i < kCounterCount; ++i) {
     std::string name(kCounterInfo[i].name);
@@ -52,8 +54,11 @@ std::string counters_json(const CounterTotals& totals, std::size_t mappings, std
     out += "    \"" + name + "-bytes\": " + std::to_string(totals.bytes[i]);
     out += i + 1 < kCounterCount ? ",\n" : "\n";
   }
-  out += "  },\n  \"mappings\": " + std::to_string(mappings) + ",\n";
-  out += "  \"mbufs_in_use\": " + std::to_string(mbufs_in_use) + "\n}\n";
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.6f", run.forwarding_seconds);
+  out += "  },\n  \"mappings\": " + std::to_string(run.mappings) + ",\n";
+  out += "  \"mbufs_in_use\": " + std::to_string(run.mbufs_in_use) + ",\n";
+  out += "  \"forwarding_seconds\": " + std::string(seconds) + "\n}\n";
   return out;
 }
 
