@@ -7,6 +7,8 @@ Each case is a folder under cases/ with a gen.py whose build() returns a dict:
   counters      {"name": packets} for every counter that must be non-zero (all others 0)
   config        optional overrides for tep.config(), e.g. {"tep.hairpinning": "false"}
   one_port      optional: both sides on port 0 (the ipv4 lists are then merged into port 0)
+  lcores        optional EAL -l value (default "0": one lcore forwards, a thread keeps house);
+                "0,1" runs a worker lcore beside the main lcore
   ignore        optional {"node side"|"internet side"|"port0": [(frame, offset, length), ...]}:
                 bytes not compared, for values the TEP must make unpredictable (a fragment id)
 gen.py builds the expectations from the rules in TEP-BEHAVIOUR.md with scapy, independently of
@@ -31,7 +33,7 @@ from scapy.all import rdpcap, wrpcap  # noqa: E402
 from scapy.config import conf  # noqa: E402
 
 conf.verb = 0
-EAL = ["-l", "0", "--no-huge", "-m", "256", "--no-shconf", "--no-pci", "--log-level=error"]
+EAL = ["--no-huge", "-m", "256", "--no-shconf", "--no-pci", "--log-level=error"]
 
 
 def load(case_dir):
@@ -84,7 +86,7 @@ def run_case(binary, case_dir, work):
     ports = [("6", case.get("in6", []) + (case.get("in4", []) if one_port else []))]
     if not one_port:
         ports.append(("4", case.get("in4", [])))
-    args = [binary] + EAL
+    args = [binary, "-l", case.get("lcores", "0")] + EAL
     for index, (name, inputs) in enumerate(ports):
         rx = None
         if inputs:
