@@ -3,21 +3,34 @@
 // on the same keys, in the same run (DESIGN.md, "Performance is designed in"). The table ends
 // with the ratio ours / rte_hash per case.
 //
-// Cases: 32-key bursts; tables of 64K, 1M and 16M mappings; 100 %, 50 % and 0 % hits. A table of
+// Cases: 32-key bursts; tables of 1K, 64K, 1M and 16M mappings; 100 %, 50 % and 0 % hits. A table of
 // N mappings has a pool of 2N addresses, half of them mapped at random: a miss is a pool address
 // with no lease, the DSTM case. Both sides copy the 16-byte value out (rte_hash stores a pointer
 // to it), and our readers report quiescence once per burst, as the dataplane does.
 //
+// The .../writer cases repeat hit100 while a second thread, the table's only writer, replaces the
+// values of random mapped keys at kWriterTarget updates/s (counter writer_updates_per_s: the rate
+// it achieved). Ours: upsert with a new value, reclaim() every kReclaimEvery updates and whenever
+// upsert says busy. rte_hash: the new value goes to a free record, rte_hash_add_key_data swaps
+// the data pointer, and the old record goes through an rte_rcu_qsbr defer queue back to the free
+// records (at most kHashSpares in flight); its reader reports quiescence per burst
+// (rte_rcu_qsbr_quiescent) like ours.
+//
 // Both sides get transparent huge pages: the table asks for them itself, and EAL's memory (it
 // runs --no-huge here) is advised before rte_hash allocates from it.
+// The rte_rcu_qsbr defer queue (writer cases) is still experimental in DPDK 22.11.
+#define ALLOW_EXPERIMENTAL_API 1
 #include <benchmark/benchmark.h>
 #include <rte_eal.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
+#include <rte_malloc.h>
 #include <rte_memory.h>
+#include <rte_rcu_qsbr.h>
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -26,6 +39,8 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "mapping/mapping.h"
@@ -47,8 +62,11 @@ struct Size {
   const char* name;
   unsigned log2_entries;
 };
-constexpr Size kSizes[] = {{"64K", 16}, {"1M", 20}, {"16M", 24}};
+constexpr Size kSizes[] = {{"1K", 10}, {"64K", 16}, {"1M", 20}, {"16M", 24}};
 constexpr int kHitPercents[] = {100, 50, 0};
+constexpr double kWriterTarget = 1.2e6;        // updates/s the writer paces itself to
+constexpr unsigned kReclaimEvery = 64;         // our writer: reclaim() after this many upserts
+constexpr std::uint32_t kHashSpares = 1u << 16;  // rte_hash: records for replaced values
 
 // Everything for one table size. Only one exists at a time, to bound memory (~2.5 GB at 16M).
 struct Fixture {
@@ -58,6 +76,12 @@ struct Fixture {
   std::vector<Ipv6Value> hash_values;  // rte_hash's data pointers point here
   std::vector<std::uint32_t> mapped, unmapped;
   std::map<int, std::vector<std::uint32_t>> streams;  // by hit percentage
+  // rte_hash writer: a new value goes to a free record (hash_values or hash_spares); the record
+  // it replaces goes through the defer queue and back to hash_free_records once its grace period
+  // has passed. hash_pending: records in the defer queue. Writer thread only.
+  std::vector<Ipv6Value> hash_spares;
+  std::vector<Ipv6Value*> hash_free_records;
+  std::uint32_t hash_pending = 0;
 
   ~Fixture() {
     if (hash != nullptr) rte_hash_free(hash);
@@ -203,6 +227,196 @@ void bm_rte_hash(benchmark::State& state, unsigned log2_entries, int hit_percent
       static_cast<double>(std::max<std::int64_t>(1, state.iterations() * kBurst));
 }
 
+// ---- With a writer ------------------------------------------------------------------------
+// The writer thread: calls update() at up to kWriterTarget calls/s (absolute schedule, so it
+// catches up after being descheduled) until stop; update() returns false when it could not
+// update now (no free record), and the writer then sleeps before trying again.
+struct WriterRun {
+  std::atomic<bool> stop{false};
+  std::uint64_t updates = 0;  // written by the writer thread, read after join()
+  double seconds = 0;
+};
+
+template <class Update>
+void paced_writer(WriterRun& run, Update update) {
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  std::uint64_t done = 0;
+  while (!run.stop.load(std::memory_order_acquire)) {
+    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    const auto due = static_cast<std::uint64_t>(elapsed * kWriterTarget);
+    bool stalled = done >= due;
+    for (std::uint64_t i = 0, n = std::min<std::uint64_t>(due - std::min(due, done), 256);
+         i < n && !stalled; ++i) {
+      if (update()) {
+        ++done;
+      } else {
+        stalled = true;
+      }
+    }
+    if (stalled) std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  run.updates = done;
+  run.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+void report_writer(benchmark::State& state, const WriterRun& run, std::uint64_t total_hits) {
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBurst));
+  state.counters["hit%"] =
+      100.0 * static_cast<double>(total_hits) /
+      static_cast<double>(std::max<std::int64_t>(1, state.iterations() * kBurst));
+  state.counters["writer_updates_per_s"] =
+      run.seconds > 0 ? static_cast<double>(run.updates) / run.seconds : 0.0;
+}
+
+// A new value for key: its usual value with an update number in bytes 2..5.
+Ipv6Value updated_value(std::uint32_t key, std::uint32_t seq) {
+  Ipv6Value v = value_for(key);
+  std::memcpy(&v.bytes[2], &seq, sizeof seq);
+  return v;
+}
+
+void bm_mapping_writer(benchmark::State& state, unsigned log2_entries) {
+  Fixture& f = fixture(log2_entries);
+  const auto& keys = stream(f, 100);
+  MappingTable& table = *f.table;
+  WriterRun run;
+  std::thread writer([&run, &table, &mapped = f.mapped] {
+    std::mt19937 rng(12345);
+    std::uint32_t seq = 0;
+    paced_writer(run, [&] {
+      const std::uint32_t key = mapped[rng() % mapped.size()];
+      const Ipv6Value v = updated_value(key, ++seq);
+      UpsertResult r = table.upsert(key, v);
+      if (r == UpsertResult::busy) {
+        table.reclaim();
+        r = table.upsert(key, v);
+      }
+      if (seq % kReclaimEvery == 0) table.reclaim();
+      if (r == UpsertResult::busy) return false;
+      if (r != UpsertResult::replaced && r != UpsertResult::unchanged) {
+        std::fprintf(stderr, "mapping upsert %08x: %s\n", key, std::string(to_string(r)).c_str());
+        std::abort();
+      }
+      return true;
+    });
+  });
+  std::size_t pos = 0;
+  Ipv6Value out[kBurst];
+  std::uint64_t hits = 0, total_hits = 0;
+  for (auto _ : state) {
+    table.lookup_bulk(&keys[pos], kBurst, out, &hits);
+    table.quiescent(kReader);
+    benchmark::DoNotOptimize(out);
+    total_hits += static_cast<std::uint64_t>(__builtin_popcountll(hits));
+    pos = (pos + kBurst) & (kStreamKeys - 1);
+  }
+  run.stop.store(true, std::memory_order_release);
+  writer.join();
+  report_writer(state, run, total_hits);
+}
+
+// Defer-queue callback: a record whose grace period has passed is free again (writer thread,
+// or the benchmark thread after the writer has been joined).
+void return_records(void* p, void* e, unsigned n) {
+  auto& f = *static_cast<Fixture*>(p);
+  for (unsigned i = 0; i < n; ++i) {
+    Ipv6Value* rec = nullptr;
+    std::memcpy(&rec, static_cast<char*>(e) + i * sizeof rec, sizeof rec);
+    f.hash_free_records.push_back(rec);
+    --f.hash_pending;
+  }
+}
+
+void bm_rte_hash_writer(benchmark::State& state, unsigned log2_entries) {
+  Fixture& f = fixture(log2_entries);
+  const auto& keys = stream(f, 100);
+  if (f.hash_spares.empty()) {
+    f.hash_spares.resize(kHashSpares);
+    f.hash_free_records.reserve(f.hash_values.size() + kHashSpares);  // push never allocates
+    for (Ipv6Value& rec : f.hash_spares) f.hash_free_records.push_back(&rec);
+  }
+  // One reader (this thread), reporting quiescence per burst.
+  const std::size_t qsbr_size = rte_rcu_qsbr_get_memsize(1);
+  auto* v = static_cast<rte_rcu_qsbr*>(rte_zmalloc("mbench_qsbr", qsbr_size, RTE_CACHE_LINE_SIZE));
+  if (v == nullptr || rte_rcu_qsbr_init(v, 1) != 0 || rte_rcu_qsbr_thread_register(v, kReader) != 0) {
+    state.SkipWithError("rte_rcu_qsbr setup failed");
+    return;
+  }
+  rte_rcu_qsbr_thread_online(v, kReader);
+  rte_rcu_qsbr_dq_parameters dqp{};
+  dqp.name = "mbench";
+  dqp.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE;  // only the writer enqueues and reclaims
+  dqp.size = kHashSpares;
+  dqp.esize = sizeof(Ipv6Value*);
+  dqp.trigger_reclaim_limit = 64;
+  dqp.max_reclaim_size = 256;
+  dqp.free_fn = return_records;
+  dqp.p = &f;
+  dqp.v = v;
+  rte_rcu_qsbr_dq* dq = rte_rcu_qsbr_dq_create(&dqp);
+  if (dq == nullptr) {
+    state.SkipWithError("rte_rcu_qsbr_dq_create failed");
+    rte_free(v);
+    return;
+  }
+  WriterRun run;
+  std::thread writer([&run, &f, dq] {
+    std::mt19937 rng(12345);
+    std::uint32_t seq = 0;
+    paced_writer(run, [&] {
+      // At most kHashSpares - 1 records in flight: the defer queue never fills.
+      if (f.hash_free_records.empty() || f.hash_pending >= kHashSpares - 1) {
+        rte_rcu_qsbr_dq_reclaim(dq, kHashSpares, nullptr, nullptr, nullptr);
+        if (f.hash_free_records.empty() || f.hash_pending >= kHashSpares - 1) return false;
+      }
+      const std::uint32_t key = f.mapped[rng() % f.mapped.size()];
+      Ipv6Value* rec = f.hash_free_records.back();
+      f.hash_free_records.pop_back();
+      *rec = updated_value(key, ++seq);
+      void* old = nullptr;
+      if (rte_hash_lookup_data(f.hash, &key, &old) < 0 ||
+          rte_hash_add_key_data(f.hash, &key, rec) != 0) {
+        std::fprintf(stderr, "rte_hash update of %08x failed\n", key);
+        std::abort();
+      }
+      ++f.hash_pending;
+      if (rte_rcu_qsbr_dq_enqueue(dq, &old) != 0) {
+        std::fprintf(stderr, "rte_rcu_qsbr_dq_enqueue failed\n");
+        std::abort();
+      }
+      return true;
+    });
+  });
+  std::size_t pos = 0;
+  Ipv6Value out[kBurst];
+  const void* key_ptrs[kBurst];
+  void* data[kBurst];
+  std::uint64_t hits = 0, total_hits = 0;
+  for (auto _ : state) {
+    for (unsigned i = 0; i < kBurst; ++i) key_ptrs[i] = &keys[pos + i];
+    rte_hash_lookup_bulk_data(f.hash, key_ptrs, kBurst, &hits, data);
+    for (unsigned i = 0; i < kBurst; ++i) {
+      if ((hits >> i) & 1u) out[i] = *static_cast<const Ipv6Value*>(data[i]);
+    }
+    rte_rcu_qsbr_quiescent(v, kReader);
+    benchmark::DoNotOptimize(out);
+    total_hits += static_cast<std::uint64_t>(__builtin_popcountll(hits));
+    pos = (pos + kBurst) & (kStreamKeys - 1);
+  }
+  run.stop.store(true, std::memory_order_release);
+  writer.join();
+  // With the reader offline every grace period has passed: all records go back.
+  rte_rcu_qsbr_thread_offline(v, kReader);
+  if (rte_rcu_qsbr_dq_delete(dq) != 0 || f.hash_pending != 0) {
+    std::fprintf(stderr, "rte_rcu_qsbr_dq_delete: records still pending\n");
+    std::abort();
+  }
+  rte_rcu_qsbr_thread_unregister(v, kReader);
+  rte_free(v);
+  report_writer(state, run, total_hits);
+}
+
 // Console output as usual, then ours / rte_hash for every case of the run.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
@@ -229,6 +443,24 @@ class RatioReporter : public benchmark::ConsoleReporter {
       const double theirs = peer->second.first / peer->second.second;
       std::printf("%-22s %13.1fM %13.1fM %7.2fx\n", rest.c_str() + 1, ours / 1e6, theirs / 1e6,
                   ours / theirs);
+    }
+    // Readers' rate with the writer running, as a share of their rate without it.
+    std::printf("\n%-22s %14s %14s\n", "with writer", "mapping", "rte_hash");
+    constexpr std::string_view kWriterTail = "/writer";
+    for (const auto& [name, rate] : rates_) {
+      if (name.rfind("MappingTable/", 0) != 0 || !name.ends_with(kWriterTail)) continue;
+      const std::string rest = name.substr(name.find('/'));
+      const std::string base = rest.substr(0, rest.size() - kWriterTail.size());
+      const auto ours_base = rates_.find("MappingTable" + base);
+      const auto theirs = rates_.find("RteHash" + rest);
+      const auto theirs_base = rates_.find("RteHash" + base);
+      if (ours_base == rates_.end() || theirs == rates_.end() || theirs_base == rates_.end()) {
+        continue;
+      }
+      const auto avg = [](const std::pair<double, int>& r) { return r.first / r.second; };
+      std::printf("%-22s %13.1f%% %13.1f%%\n", rest.c_str() + 1,
+                  100.0 * avg(rate) / avg(ours_base->second),
+                  100.0 * avg(theirs->second) / avg(theirs_base->second));
     }
   }
 
@@ -260,6 +492,12 @@ void register_all() {
       benchmark::RegisterBenchmark(("RteHash/" + tail).c_str(), bm_rte_hash, size.log2_entries,
                                    hit);
     }
+    // The same sizes with a writer: the suffix after the first '/' pairs the two sides.
+    const std::string tail = std::string(size.name) + "/hit100/writer";
+    benchmark::RegisterBenchmark(("MappingTable/" + tail).c_str(), bm_mapping_writer,
+                                 size.log2_entries);
+    benchmark::RegisterBenchmark(("RteHash/" + tail).c_str(), bm_rte_hash_writer,
+                                 size.log2_entries);
   }
 }
 
