@@ -183,16 +183,16 @@ const std::vector<std::uint32_t>& stream(Fixture& f, int hit_percent) {
   return keys;
 }
 
-void bm_mapping(benchmark::State& state, unsigned log2_entries, int hit_percent) {
-  Fixture& f = fixture(log2_entries);
-  const auto& keys = stream(f, hit_percent);
-  const MappingTable& table = *f.table;
+// The reader side every benchmark shares: bursts of kBurst keys from the stream, `burst` doing
+// one lookup of them (and the reader's quiescence report) and returning the hit mask. Reports
+// items/s and the hit rate.
+template <class Burst>
+void read_bursts(benchmark::State& state, const std::vector<std::uint32_t>& keys, Burst&& burst) {
   std::size_t pos = 0;
   Ipv6Value out[kBurst];
-  std::uint64_t hits = 0, total_hits = 0;
+  std::uint64_t total_hits = 0;
   for (auto _ : state) {
-    table.lookup_bulk(&keys[pos], kBurst, out, &hits);
-    table.quiescent(kReader);
+    const std::uint64_t hits = burst(&keys[pos], out);
     benchmark::DoNotOptimize(out);
     total_hits += static_cast<std::uint64_t>(__builtin_popcountll(hits));
     pos = (pos + kBurst) & (kStreamKeys - 1);
@@ -203,28 +203,35 @@ void bm_mapping(benchmark::State& state, unsigned log2_entries, int hit_percent)
       static_cast<double>(std::max<std::int64_t>(1, state.iterations() * kBurst));
 }
 
-void bm_rte_hash(benchmark::State& state, unsigned log2_entries, int hit_percent) {
-  Fixture& f = fixture(log2_entries);
-  const auto& keys = stream(f, hit_percent);
-  std::size_t pos = 0;
-  Ipv6Value out[kBurst];
+// One rte_hash burst as a dataplane would do it: bulk lookup, then copy each hit's value.
+std::uint64_t rte_hash_burst(const rte_hash* hash, const std::uint32_t* keys, Ipv6Value* out) {
   const void* key_ptrs[kBurst];
   void* data[kBurst];
-  std::uint64_t hits = 0, total_hits = 0;
-  for (auto _ : state) {
-    for (unsigned i = 0; i < kBurst; ++i) key_ptrs[i] = &keys[pos + i];
-    rte_hash_lookup_bulk_data(f.hash, key_ptrs, kBurst, &hits, data);
-    for (unsigned i = 0; i < kBurst; ++i) {
-      if ((hits >> i) & 1u) out[i] = *static_cast<const Ipv6Value*>(data[i]);
-    }
-    benchmark::DoNotOptimize(out);
-    total_hits += static_cast<std::uint64_t>(__builtin_popcountll(hits));
-    pos = (pos + kBurst) & (kStreamKeys - 1);
+  std::uint64_t hits = 0;
+  for (unsigned i = 0; i < kBurst; ++i) key_ptrs[i] = &keys[i];
+  rte_hash_lookup_bulk_data(hash, key_ptrs, kBurst, &hits, data);
+  for (unsigned i = 0; i < kBurst; ++i) {
+    if ((hits >> i) & 1u) out[i] = *static_cast<const Ipv6Value*>(data[i]);
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBurst));
-  state.counters["hit%"] =
-      100.0 * static_cast<double>(total_hits) /
-      static_cast<double>(std::max<std::int64_t>(1, state.iterations() * kBurst));
+  return hits;
+}
+
+void bm_mapping(benchmark::State& state, unsigned log2_entries, int hit_percent) {
+  Fixture& f = fixture(log2_entries);
+  const MappingTable& table = *f.table;
+  read_bursts(state, stream(f, hit_percent), [&table](const std::uint32_t* keys, Ipv6Value* out) {
+    std::uint64_t hits = 0;
+    table.lookup_bulk(keys, kBurst, out, &hits);
+    table.quiescent(kReader);
+    return hits;
+  });
+}
+
+void bm_rte_hash(benchmark::State& state, unsigned log2_entries, int hit_percent) {
+  Fixture& f = fixture(log2_entries);
+  read_bursts(state, stream(f, hit_percent), [&f](const std::uint32_t* keys, Ipv6Value* out) {
+    return rte_hash_burst(f.hash, keys, out);
+  });
 }
 
 // ---- With a writer ------------------------------------------------------------------------
@@ -260,11 +267,7 @@ void paced_writer(WriterRun& run, Update update) {
   run.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-void report_writer(benchmark::State& state, const WriterRun& run, std::uint64_t total_hits) {
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBurst));
-  state.counters["hit%"] =
-      100.0 * static_cast<double>(total_hits) /
-      static_cast<double>(std::max<std::int64_t>(1, state.iterations() * kBurst));
+void report_writer(benchmark::State& state, const WriterRun& run) {
   state.counters["writer_updates_per_s"] =
       run.seconds > 0 ? static_cast<double>(run.updates) / run.seconds : 0.0;
 }
@@ -301,19 +304,15 @@ void bm_mapping_writer(benchmark::State& state, unsigned log2_entries) {
       return true;
     });
   });
-  std::size_t pos = 0;
-  Ipv6Value out[kBurst];
-  std::uint64_t hits = 0, total_hits = 0;
-  for (auto _ : state) {
-    table.lookup_bulk(&keys[pos], kBurst, out, &hits);
+  read_bursts(state, keys, [&table](const std::uint32_t* burst_keys, Ipv6Value* out) {
+    std::uint64_t hits = 0;
+    table.lookup_bulk(burst_keys, kBurst, out, &hits);
     table.quiescent(kReader);
-    benchmark::DoNotOptimize(out);
-    total_hits += static_cast<std::uint64_t>(__builtin_popcountll(hits));
-    pos = (pos + kBurst) & (kStreamKeys - 1);
-  }
+    return hits;
+  });
   run.stop.store(true, std::memory_order_release);
   writer.join();
-  report_writer(state, run, total_hits);
+  report_writer(state, run);
 }
 
 // Defer-queue callback: a record whose grace period has passed is free again (writer thread,
@@ -388,22 +387,11 @@ void bm_rte_hash_writer(benchmark::State& state, unsigned log2_entries) {
       return true;
     });
   });
-  std::size_t pos = 0;
-  Ipv6Value out[kBurst];
-  const void* key_ptrs[kBurst];
-  void* data[kBurst];
-  std::uint64_t hits = 0, total_hits = 0;
-  for (auto _ : state) {
-    for (unsigned i = 0; i < kBurst; ++i) key_ptrs[i] = &keys[pos + i];
-    rte_hash_lookup_bulk_data(f.hash, key_ptrs, kBurst, &hits, data);
-    for (unsigned i = 0; i < kBurst; ++i) {
-      if ((hits >> i) & 1u) out[i] = *static_cast<const Ipv6Value*>(data[i]);
-    }
+  read_bursts(state, keys, [&f, v](const std::uint32_t* burst_keys, Ipv6Value* out) {
+    const std::uint64_t hits = rte_hash_burst(f.hash, burst_keys, out);
     rte_rcu_qsbr_quiescent(v, kReader);
-    benchmark::DoNotOptimize(out);
-    total_hits += static_cast<std::uint64_t>(__builtin_popcountll(hits));
-    pos = (pos + kBurst) & (kStreamKeys - 1);
-  }
+    return hits;
+  });
   run.stop.store(true, std::memory_order_release);
   writer.join();
   // With the reader offline every grace period has passed: all records go back.
@@ -414,7 +402,7 @@ void bm_rte_hash_writer(benchmark::State& state, unsigned log2_entries) {
   }
   rte_rcu_qsbr_thread_unregister(v, kReader);
   rte_free(v);
-  report_writer(state, run, total_hits);
+  report_writer(state, run);
 }
 
 // Console output as usual, then ours / rte_hash for every case of the run.
