@@ -88,7 +88,7 @@ class Burst {
     if (m == nullptr) return w_.counters.add(Counter::kDropIcmpRateLimited, 0);
     PacketBuf out = view_of(m);
     out.len = 0;
-    const bool v6 = v.icmp == IcmpError::kV6AddrUnreachable || v.icmp == IcmpError::kV6ParameterProblem;
+    const bool v6 = is_icmpv6(v.icmp);
     const bool built = v6 ? build_icmpv6_error(tep_, v, offending, out) : build_icmpv4_error(tep_, v, offending, out);
     if (!built) return drop(m, Counter::kDropIcmpRateLimited, 0);
     if (v6) return send(m, out, rt_.ipv6_side, net::kEtherTypeIpv6, Counter::kOutIcmpv6Error);
@@ -170,9 +170,9 @@ void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n) {
       case Action::kToIpv6SideFragment:
       case Action::kDrop: {
         // ICMPv4 errors quote the inner packet (TTL: RFC 1812 §5.3.1); ICMPv6 the outer one.
-        const bool v4 = v.icmp != IcmpError::kV6AddrUnreachable && v.icmp != IcmpError::kV6ParameterProblem;
         auto whole = bufs[i].bytes();
-        icmp_error(v, v4 ? whole.subspan(std::min<std::size_t>(parsed[i].outer_header_bytes, whole.size())) : whole);
+        icmp_error(v, is_icmpv6(v.icmp) ? whole
+                                        : whole.subspan(std::min<std::size_t>(parsed[i].outer_header_bytes, whole.size())));
         drop(pkts[i], v.counter, bufs[i].len);
         break;
       }

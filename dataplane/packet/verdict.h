@@ -31,6 +31,11 @@ enum class IcmpError : std::uint8_t {
   kV6ParameterProblem,   // ICMPv6 4/`code`, pointer = `pointer` (RFC 4443 §3.4)
 };
 
+// ICMPv6 errors quote the outer IPv6 packet and go to the node side; the rest are ICMPv4.
+constexpr bool is_icmpv6(IcmpError e) {
+  return e == IcmpError::kV6AddrUnreachable || e == IcmpError::kV6ParameterProblem;
+}
+
 struct Verdict {
   Action action = Action::kDrop;
   Counter counter = Counter::kDropMalformedIpv6;

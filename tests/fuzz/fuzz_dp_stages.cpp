@@ -40,7 +40,7 @@ void icmp_for(const Verdict& v, const PacketBuf& offending) {
   if (v.icmp == IcmpError::kNone) return;
   std::vector<std::uint8_t> out(2048);
   PacketBuf o{out.data() + 128, 0, 128, static_cast<std::uint32_t>(out.size() - 128)};
-  if (v.icmp == IcmpError::kV6AddrUnreachable || v.icmp == IcmpError::kV6ParameterProblem) {
+  if (is_icmpv6(v.icmp)) {
     build_icmpv6_error(tep(), v, offending.bytes(), o);
   } else {
     build_icmpv4_error(tep(), v, offending.bytes(), o);
