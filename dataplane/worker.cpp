@@ -242,14 +242,15 @@ unsigned poll_port(Runtime& rt, WorkerContext& w, std::uint16_t port) {
       burst.drop(m, Counter::kDropMalformedIpv6, m->pkt_len);
       continue;
     }
-    auto eth = net::EthernetHeader::at(pkt.bytes());
-    const net::MacAddress sender = eth ? eth->src() : net::MacAddress{};
+    const PacketBuf frame = pkt;  // the L2 header, for the rare local answers below
     switch (classify_and_strip(rt, port, pkt)) {
       case Ingress::kNodeSide:
         w.counters.add(Counter::kInIpv6, pkt.len);
         if (is_local_icmpv6(tep, pkt)) {  // ND and ping for the TEP itself, not for decap
           Verdict v = answer_icmpv6(tep, rt.ipv6_side.port_mac, pkt);
           if (v.action == Action::kReplyLocal) {
+            // classify_and_strip() found an Ethernet header, so the frame has one.
+            const net::MacAddress sender = net::EthernetHeader::at(frame.bytes())->src();
             burst.send(m, pkt, rt.ipv6_side, net::kEtherTypeIpv6, v.counter, &sender);
           } else {
             burst.drop(m, v.counter, pkt.len);
