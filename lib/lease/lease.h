@@ -21,11 +21,11 @@
 #include <vector>
 
 #include "lease/free_set.h"
+#include "sqlite/sqlite.h"
 #include "net/net.h"
 #include "tsp/status.h"
 #include "util/expected.h"
 
-struct sqlite3;
 struct sqlite3_stmt;
 
 namespace dstm::lease {
@@ -176,12 +176,12 @@ class LeaseStore {
 
  private:
   struct Statements;
-  LeaseStore() = default;
+  explicit LeaseStore(sqlite::Database db);
   Expected<void, std::string> exec(sqlite3_stmt* statement) const;
   std::string error(const char* what) const;
 
-  sqlite3* db_ = nullptr;
-  std::unique_ptr<Statements> statements_;
+  sqlite::Database db_;
+  std::unique_ptr<Statements> statements_;  // after db_: destroyed (finalized) before it
   bool in_batch_ = false;
 };
 

@@ -9,15 +9,11 @@
 #include <utility>
 
 #include "lease/lease.h"
+#include "sqlite/sqlite.h"
 
 namespace dstm::lease {
 
 namespace {
-
-struct StatementDeleter {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Statement = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
 
 // Schema migrations: kMigrations[v] takes user_version v to v + 1, inside one transaction.
 constexpr const char* kMigrations[] = {
@@ -32,110 +28,44 @@ constexpr const char* kMigrations[] = {
 };
 static_assert(std::size(kMigrations) == LeaseStore::kSchemaVersion);
 
-// Waits this long for another connection's lock (dstmctl reading) instead of failing at once.
-constexpr int kBusyTimeoutMs = 5000;
-
 }  // namespace
 
 struct LeaseStore::Statements {
-  Statement put, remove, load_all, begin, commit, rollback;
+  sqlite::Statement put, remove, load_all, begin, commit, rollback;
 };
 
-LeaseStore::LeaseStore(LeaseStore&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)),
-      statements_(std::move(other.statements_)),
-      in_batch_(std::exchange(other.in_batch_, false)) {}
-
-LeaseStore& LeaseStore::operator=(LeaseStore&& other) noexcept {
-  if (this != &other) {
-    statements_.reset();
-    if (db_ != nullptr) sqlite3_close_v2(db_);
-    db_ = std::exchange(other.db_, nullptr);
-    statements_ = std::move(other.statements_);
-    in_batch_ = std::exchange(other.in_batch_, false);
-  }
-  return *this;
-}
-
-LeaseStore::~LeaseStore() {
-  statements_.reset();  // statements first: a connection with live statements does not close
-  if (db_ != nullptr) sqlite3_close_v2(db_);  // an open batch is rolled back by SQLite
-}
-
-std::string LeaseStore::error(const char* what) const {
-  return std::string(what) + ": " + (db_ != nullptr ? sqlite3_errmsg(db_) : "no database");
-}
+LeaseStore::LeaseStore(sqlite::Database db) : db_(std::move(db)) {}
+LeaseStore::LeaseStore(LeaseStore&&) noexcept = default;
+LeaseStore& LeaseStore::operator=(LeaseStore&&) noexcept = default;
+// Statements are declared after db_, so they are finalized before the connection closes.
+LeaseStore::~LeaseStore() = default;
 
 Expected<LeaseStore, std::string> LeaseStore::open(const std::string& path) {
-  LeaseStore store;
-  const int rc = sqlite3_open_v2(path.c_str(), &store.db_,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  if (rc != SQLITE_OK) return unexpected(store.error(("open " + path).c_str()));
-  sqlite3_extended_result_codes(store.db_, 1);
-  sqlite3_busy_timeout(store.db_, kBusyTimeoutMs);
-
-  auto prepare = [&](const char* sql, Statement& out) -> bool {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(store.db_, sql, -1, &s, nullptr) != SQLITE_OK) return false;
-    out.reset(s);
-    return true;
-  };
-
-  // WAL: a commit appends to the log and needs one fsync; readers never block the writer.
-  // synchronous=FULL: in WAL mode NORMAL may lose the last commits on power loss, and a lost
-  // lease commit means an address handed out twice after a restart.
-  Statement pragma;
-  if (!prepare("PRAGMA journal_mode=WAL", pragma) || sqlite3_step(pragma.get()) != SQLITE_ROW) {
-    return unexpected(store.error("journal_mode"));
-  }
-  const auto* mode = reinterpret_cast<const char*>(sqlite3_column_text(pragma.get(), 0));
-  if (mode == nullptr || std::string(mode) != "wal") {
-    return unexpected("journal_mode: WAL refused (got " + std::string(mode ? mode : "?") + ")");
-  }
-  if (!prepare("PRAGMA synchronous=FULL", pragma) || sqlite3_step(pragma.get()) != SQLITE_DONE) {
-    return unexpected(store.error("synchronous"));
-  }
-  if (!prepare("PRAGMA user_version", pragma) || sqlite3_step(pragma.get()) != SQLITE_ROW) {
-    return unexpected(store.error("user_version"));
-  }
-  const int version = sqlite3_column_int(pragma.get(), 0);
-  pragma.reset();
-  if (version < 0 || version > kSchemaVersion) {
-    return unexpected("lease store schema version " + std::to_string(version) +
-                      " is newer than this program's " + std::to_string(kSchemaVersion));
-  }
-  for (int v = version; v < kSchemaVersion; ++v) {
-    // Constant text from kMigrations (several statements): sqlite3_exec is the tool for it.
-    const std::string script =
-        std::string("BEGIN IMMEDIATE;") + kMigrations[static_cast<std::size_t>(v)] + "COMMIT;";
-    if (sqlite3_exec(store.db_, script.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-      auto message = store.error("schema migration");
-      sqlite3_exec(store.db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      return unexpected(std::move(message));
-    }
-  }
-
+  auto db = sqlite::Database::open(path, kMigrations, "lease store");
+  if (!db) return unexpected(std::move(db.error()));
+  LeaseStore store(std::move(*db));
   store.statements_ = std::make_unique<Statements>();
   auto& st = *store.statements_;
-  if (!prepare("INSERT OR REPLACE INTO leases (ipv4, ipv6, identity, anonymous, expires_at) "
-               "VALUES (?1, ?2, ?3, ?4, ?5)", st.put) ||
-      !prepare("DELETE FROM leases WHERE ipv4 = ?1", st.remove) ||
-      !prepare("SELECT ipv4, ipv6, identity, anonymous, expires_at FROM leases ORDER BY ipv4",
-               st.load_all) ||
-      !prepare("BEGIN IMMEDIATE", st.begin) || !prepare("COMMIT", st.commit) ||
-      !prepare("ROLLBACK", st.rollback)) {
-    return unexpected(store.error("prepare"));
+  const std::pair<sqlite::Statement*, const char*> sql[] = {
+      {&st.put, "INSERT OR REPLACE INTO leases (ipv4, ipv6, identity, anonymous, expires_at) "
+                "VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&st.remove, "DELETE FROM leases WHERE ipv4 = ?1"},
+      {&st.load_all, "SELECT ipv4, ipv6, identity, anonymous, expires_at FROM leases ORDER BY ipv4"},
+      {&st.begin, "BEGIN IMMEDIATE"},
+      {&st.commit, "COMMIT"},
+      {&st.rollback, "ROLLBACK"},
+  };
+  for (const auto& [out, text] : sql) {
+    auto statement = store.db_.prepare(text);
+    if (!statement) return unexpected(std::move(statement.error()));
+    *out = std::move(*statement);
   }
   return store;
 }
 
-Expected<void, std::string> LeaseStore::exec(sqlite3_stmt* statement) const {
-  const int rc = sqlite3_step(statement);
-  sqlite3_reset(statement);
-  sqlite3_clear_bindings(statement);
-  if (rc != SQLITE_DONE) return unexpected(error(sqlite3_sql(statement)));
-  return {};
-}
+Expected<void, std::string> LeaseStore::exec(sqlite3_stmt* statement) const { return db_.exec(statement); }
+
+std::string LeaseStore::error(const char* what) const { return db_.error(what); }
 
 Expected<void, std::string> LeaseStore::put(const Lease& lease) {
   sqlite3_stmt* s = statements_->put.get();
@@ -200,7 +130,7 @@ Expected<void, std::string> LeaseStore::commit() {
   auto r = exec(statements_->commit.get());
   // A failed COMMIT (SQLITE_BUSY, I/O error) may leave the transaction open: roll it back so
   // that the caller's view — nothing in the batch happened — is the database's too.
-  if (!r && sqlite3_get_autocommit(db_) == 0) (void)exec(statements_->rollback.get());
+  if (!r && db_.in_transaction()) (void)exec(statements_->rollback.get());
   in_batch_ = false;
   return r;
 }
