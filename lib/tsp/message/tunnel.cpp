@@ -174,6 +174,7 @@ std::string describe(const TunnelMessage& message) {
   }
   if (message.lifetime) out += " lifetime=" + std::to_string(*message.lifetime);
   if (message.proxy) out += *message.proxy ? " proxy=yes" : " proxy=no";
+  if (message.replace) out += *message.replace ? " replace=yes" : " replace=no";
   if (message.mtu) out += " mtu=" + std::to_string(*message.mtu);
   if (message.server) append_endpoint(out, "server", *message.server);
   if (message.client) append_endpoint(out, "client", *message.client);

@@ -95,6 +95,10 @@ struct TunnelMessage {
   std::optional<std::uint32_t> lifetime;  // seconds; the DSTM lease time in a v4v6 answer
   std::optional<bool> proxy;              // proxy="yes|no"
   std::optional<std::uint32_t> mtu;
+  // dstm extension, server -> TEP create only: replace="yes" lets a create re-map an IPv4
+  // address the TEP already maps to another IPv6 (else 308). Clients never send it, and
+  // TSP peers skip attributes they do not know (tsp-digest.md §3.3).
+  std::optional<bool> replace;
   std::optional<Endpoint> server;
   std::optional<Endpoint> client;
   std::vector<Address> brokers;  // <broker> referral list (tsp-digest.md §2.5 redirects)

@@ -101,6 +101,7 @@ class Writer {
     if (m.proxy) attributes.emplace_back("proxy", *m.proxy ? "yes" : "no");
     if (request_) add_lifetime();
     if (m.mtu) attributes.emplace_back("mtu", std::to_string(*m.mtu));
+    if (m.replace) attributes.emplace_back("replace", *m.replace ? "yes" : "no");
     return attributes;
   }
 

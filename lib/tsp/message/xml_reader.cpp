@@ -131,16 +131,17 @@ void XmlReader::tunnel_attributes(pugi::xml_node node, TunnelMessage& message) {
     }
   }
   message.lifetime = number(node, "lifetime", kMaxNumber);
-  message.proxy = proxy(node);
+  message.proxy = yes_no(node, "proxy");
   message.mtu = number(node, "mtu", kMaxNumber);
+  message.replace = yes_no(node, "replace");
 }
 
-std::optional<bool> XmlReader::proxy(pugi::xml_node node) {
-  const std::optional<std::string> value = attribute(node, "proxy");
+std::optional<bool> XmlReader::yes_no(pugi::xml_node node, const char* name) {
+  const std::optional<std::string> value = attribute(node, name);
   if (!value) return std::nullopt;
   if (equals_ignore_case(*value, "yes")) return true;
   if (equals_ignore_case(*value, "no")) return false;
-  fail(Status::kInvalidRequest, "proxy is neither yes nor no: " + printable(*value));
+  fail(Status::kInvalidRequest, std::string(name) + " is neither yes nor no: " + printable(*value));
   return std::nullopt;
 }
 

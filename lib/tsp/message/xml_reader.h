@@ -51,7 +51,7 @@ class XmlReader {
   std::string checked_value(std::string_view raw, std::string_view where);
 
   void tunnel_attributes(pugi::xml_node node, TunnelMessage& message);
-  std::optional<bool> proxy(pugi::xml_node node);
+  std::optional<bool> yes_no(pugi::xml_node node, const char* name);  // "yes" | "no"
   Endpoint endpoint(pugi::xml_node node);
   Address address(pugi::xml_node node);
   void append_addresses(pugi::xml_node node, std::vector<Address>& out);

@@ -177,5 +177,18 @@ TEST_CASE("the deepest real message fits the default limits with room", "[xml]")
   CHECK(!parse_tunnel(kRouterCreate, limits_with(&XmlLimits::max_depth, 4)));
 }
 
+TEST_CASE("replace=yes|no (dstm server -> TEP extension) is read and written back", "[xml]") {
+  const TunnelMessage m = parse_ok(
+      "<tunnel action=\"create\" type=\"v4v6\" replace=\"YES\"><client>"
+      "<address type=\"ipv4\">10.64.0.9</address><address type=\"ipv6\">2001:db8::9</address>"
+      "</client></tunnel>");
+  REQUIRE(m.replace.has_value());
+  CHECK(*m.replace);
+  const std::string xml = serialize_tunnel(m, XmlStyle::kClientRequest);
+  CHECK(xml.find("replace=\"yes\"") != std::string::npos);
+  CHECK(parse_ok(xml) == m);
+  CHECK_FALSE(parse_ok("<tunnel action=\"create\" type=\"v4v6\"></tunnel>").replace.has_value());
+}
+
 }  // namespace
 }  // namespace dstm::tsp

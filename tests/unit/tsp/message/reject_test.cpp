@@ -152,6 +152,7 @@ TEST_CASE("address type must be present and known; proxy must be yes or no", "[x
   CHECK(rejection(v4v6_with("type=\"ipv4\"", "type=\"inet\"")) == Status::kInvalidRequest);
   CHECK(rejection(v4v6_with("proxy=\"no\"", "proxy=\"maybe\"")) == Status::kInvalidRequest);
   CHECK(rejection(v4v6_with("proxy=\"no\"", "proxy=\"\"")) == Status::kInvalidRequest);
+  CHECK(rejection(v4v6_with("proxy=\"no\"", "proxy=\"no\" replace=\"1\"")) == Status::kInvalidRequest);
 }
 
 TEST_CASE("singleton elements may not repeat", "[xml]") {
