@@ -85,3 +85,25 @@ write("fuzz_framing", "anon_stream", b"".join(client_anon))
 write("fuzz_framing", "rudp", b"\xf0\x00\x00\xf0\x00\x00\x00\x01VERSION=2.0.2\r\n")
 write("fuzz_framing", "server_reply", framed(b"200 Success\r\n" + INFO_V4V6))
 write("fuzz_framing", "caps", CAPS + b"302 Unsupported client version\r\n")
+
+# fuzz_json: control-socket requests and answers (controlplane/ctl/PROTOCOL.md), RFC 8259 §13's
+# examples, escapes and number edges.
+write("fuzz_json", "request_status", b'{"cmd":"status","args":{}}\n')
+write("fuzz_json", "request_mappings", b'{"cmd":"mappings","args":{"ipv4":"192.0.2.1","offset":0,"limit":100}}\n')
+write("fuzz_json", "answer_status",
+      b'{"ok":true,"result":{"agent":{"version":"0.1.0","pid":42,"generation":3,"uptime_s":3600,'
+      b'"tsp_sessions":2},"dataplane":{"attached":true,"generation":7,"pid":41,"heartbeat_age_ms":12,'
+      b'"applied_sequence":1000,"next_sequence":1001,"lcores":[{"lcore":1,"rx_pps":1.5e6,"tx_pps":1499999.25}]},'
+      b'"mappings":1000,"pools":[{"prefix":"192.0.2.0/24","size":256,"used":10}]}}')
+write("fuzz_json", "answer_error", b'{"ok":false,"error":"requested address unavailable","code":308}')
+write("fuzz_json", "rfc8259_image",
+      b'{"Image":{"Width":800,"Height":600,"Title":"View from 15th Floor","Thumbnail":'
+      b'{"Url":"http://www.example.com/image/481989943","Height":125,"Width":100},'
+      b'"Animated":false,"IDs":[116,943,234,38793]}}')
+write("fuzz_json", "rfc8259_places",
+      b'[{"precision":"zip","Latitude":37.7668,"Longitude":-122.3959,"Address":"","City":"SAN FRANCISCO"},'
+      b'{"precision":"zip","Latitude":37.371991,"Longitude":-122.026020,"Zip":"94085"}]')
+write("fuzz_json", "escapes", b'"\\"\\\\\\/\\b\\f\\n\\r\\t\\u0000\\u00e9\\uD834\\uDD1E caf\xc3\xa9"')
+write("fuzz_json", "numbers", b'[0,-0,1.5,-1.5e-7,1E+2,9223372036854775807,-9223372036854775808,'
+      b'18446744073709551615,18446744073709551616,1e308,5e-324,1e-400]')
+write("fuzz_json", "nested", b' [ { "a" : [ [ ] , { } , null , true , false ] } ] ')
