@@ -27,7 +27,7 @@ using Line = std::uint32_t;
 // clang-format off
 constexpr std::string_view kTables[] = {
     "tep", "ports", "ports.ipv6", "ports.ipv4", "next_hops", "next_hops.ipv6", "next_hops.ipv4",
-    "icmp", "table", "dataplane"};
+    "icmp", "table", "dataplane", "control"};
 constexpr std::string_view kValueKeys[] = {
     "tep.ipv6", "tep.ipv4", "tep.pools", "tep.tunnel_mtu", "tep.hop_limit", "tep.hairpinning",
     "tep.answer_echo",
@@ -36,7 +36,8 @@ constexpr std::string_view kValueKeys[] = {
     "icmp.time_exceeded", "icmp.host_unreachable", "icmp.frag_needed", "icmp.source_unreachable",
     "icmp.parameter_problem", "icmp.rate_per_second", "icmp.burst",
     "table.capacity", "table.fallback",
-    "dataplane.burst", "dataplane.learning"};
+    "dataplane.burst", "dataplane.learning",
+    "control.shm", "control.batch"};
 // clang-format on
 
 bool is_known_value(std::string_view path) {
@@ -439,6 +440,36 @@ void read_table_and_dataplane(const toml::table& root, Errors& errors, Dataplane
   d.boolean_into("learning", cfg.learning);
 }
 
+// A POSIX shared-memory name as shm_open(3) wants it: one leading '/', then 1..200 portable
+// characters (the '-stats' suffix of the counters segment must still fit NAME_MAX = 255).
+std::string_view bad_shm_name(std::string_view name) {
+  if (name.empty()) return "is empty";
+  if (name.size() > 200) return "is longer than 200 characters";
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) return "may hold only letters, digits, '-', '_' and '.' (after an optional leading '/')";
+  }
+  if (name == "." || name == "..") return "is not a name";
+  return {};
+}
+
+void read_control(const toml::table& root, Errors& errors, DataplaneConfig& cfg) {
+  Section s(root, "control", errors);
+  if (const toml::node* n = s.get("shm")) {
+    if (auto text = s.string_of(*n, s.name("shm"))) {
+      std::string_view name = *text;
+      if (!name.empty() && name.front() == '/') name.remove_prefix(1);
+      if (auto why = bad_shm_name(name); !why.empty()) {
+        s.fail(*n, s.name("shm"), "'" + std::string(*text) + "' " + std::string(why));
+      } else {
+        cfg.control.shm = "/" + std::string(name);
+      }
+    }
+  }
+  s.integer_into("batch", 1, ControlConfig::kMaxBatch, cfg.control.batch);
+}
+
 }  // namespace
 
 Expected<DataplaneConfig, std::string> parse_config(std::string_view text,
@@ -471,6 +502,7 @@ Expected<DataplaneConfig, std::string> parse_config(std::string_view text,
   read_next_hops(root, errors, cfg);
   read_icmp(root, errors, cfg);
   read_table_and_dataplane(root, errors, cfg);
+  read_control(root, errors, cfg);
   if (errors.failed()) return unexpected(errors.first());
   return cfg;
 }

@@ -36,6 +36,17 @@ struct TableConfig {
   std::uint32_t fallback = 4096;      // mappings for IPv4 addresses outside every pool
 };
 
+// [control]: the shared-memory channel from dstm-agent (lib/shmring). Absent: static mappings
+// only (--mappings), no agent, no shared-memory counters.
+struct ControlConfig {
+  static constexpr std::uint32_t kMaxBatch = 1u << 20;
+  std::string shm;              // POSIX shm name with its leading '/', e.g. "/dstm-tep"; empty: off
+  std::uint32_t batch = 4096;   // most ring records applied per housekeeping round
+  bool enabled() const { return !shm.empty(); }
+  // "/<shm>-stats": the segment the dataplane creates for its counters and status.
+  std::string stats_shm() const { return shm + "-stats"; }
+};
+
 struct DataplaneConfig {
   TepContext tep;                                   // [tep] and the [icmp] policy booleans
   PortSide ipv6_side{0, std::nullopt};              // [ports.ipv6]: the node (tunnel) side
@@ -50,6 +61,7 @@ struct DataplaneConfig {
   // [dataplane] learning: cache the association from decapsulated traffic (draft §7). Weaker
   // than TSP-provisioned mappings, hence off by default.
   bool learning = false;
+  ControlConfig control;  // [control]
 };
 
 // text: the TOML document; source_name: the file name used in error messages.

@@ -28,6 +28,8 @@ class MappingFeed {
   unsigned poll(unsigned max = 1024);
   const FeedStats& stats() const { return stats_; }
   std::uint64_t generation() const { return consumer_.generation(); }
+  // "This dataplane is alive" for the agent (relaxed, informational; monotonic ms).
+  void heartbeat(std::uint64_t now_ms) { consumer_.heartbeat(now_ms); }
 
  private:
   void apply(const shmring::Record& record);

@@ -21,6 +21,7 @@
 #include "mappings_file.h"
 #include "ports.h"
 #include "runtime.h"
+#include "shm_control.h"
 #include "stats.h"
 
 namespace {
@@ -58,12 +59,13 @@ dstm::Expected<void, std::string> build_table(Runtime& rt, const std::vector<Sta
   return {};
 }
 
-// The main lcore's job while workers forward: reclaim table records and watch for idleness.
-void housekeeping(Runtime& rt, const Args& args) {
+// The main lcore's job while workers forward: apply the agent's updates (shm_control.h),
+// reclaim table records and watch for idleness. It sleeps only when no update is waiting.
+void housekeeping(Runtime& rt, const Args& args, ShmControl& shm) {
   const std::uint64_t hz = rte_get_tsc_hz();
   const std::uint64_t start = rte_rdtsc();
   while (!rt.stop.load(std::memory_order_relaxed)) {
-    rte_delay_us_sleep(1000);
+    if (!shm_control_round(rt, shm)) rte_delay_us_sleep(1000);
     rt.table->reclaim();
     if (args.exit_when_idle_ms) {
       const std::uint64_t last = std::max(start, rt.last_rx_tsc.load(std::memory_order_relaxed));
@@ -134,6 +136,9 @@ int main(int argc, char** argv) {
                                     static_cast<int>(rte_socket_id()));
   if (rt.pool == nullptr) return fail(std::string("mbuf pool: ") + rte_strerror(rte_errno));
   if (auto t = build_table(rt, preload); !t) return fail(t.error());
+  // After the static preload, before any port forwards: what the agent queued is live at once.
+  auto shm = start_shm_control(rt);
+  if (!shm) return fail(shm.error());
   if (auto p = start_ports(rt, static_cast<std::uint16_t>(nworkers)); !p) return fail(p.error());
   register_telemetry(rt);
   // dpdk-dumpcap / dpdk-pdump attach as secondary processes, which needs a shared runtime
@@ -154,14 +159,14 @@ int main(int argc, char** argv) {
   const std::uint64_t launched_tsc = rte_rdtsc();
   if (worker_lcores.empty()) {
     // One lcore: it forwards, and a plain thread does the housekeeping (the table's writer).
-    std::thread keeper([&] { housekeeping(rt, *args); });
+    std::thread keeper([&] { housekeeping(rt, *args, *shm); });
     run_worker(rt, *rt.workers.front());
     keeper.join();
   } else {
     for (unsigned i = 0; i < worker_lcores.size(); ++i) {
       rte_eal_remote_launch(worker_main, &launch[i], worker_lcores[i]);
     }
-    housekeeping(rt, *args);
+    housekeeping(rt, *args, *shm);
     rte_eal_mp_wait_lcore();
   }
 

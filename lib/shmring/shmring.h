@@ -13,6 +13,9 @@
 //     replays the whole set as a snapshot.
 //   - Either side may restart while the other keeps running: the segment outlives both.
 //
+// The dataplane's counters and status travel the other way, in a second segment the dataplane
+// creates: see shmring/stats.h (StatsWriter / StatsReader), the public header for readers.
+//
 // Snapshot semantics: the records between kSnapshotBegin and kSnapshotEnd are the whole
 // table. The dataplane must collect them into a shadow set and swap it in at kSnapshotEnd
 // (a second kSnapshotBegin restarts the collection), so no stale entry is forwarded and no

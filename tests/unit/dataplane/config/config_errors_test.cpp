@@ -155,6 +155,13 @@ const std::vector<BadConfig>& bad_configs() {
       {appended("[dataplane]\nburst = 0\n"), "t.toml:10: dataplane.burst: 0 is out of range"},
       {appended("[dataplane]\nlearning = 1\n"),
        "t.toml:10: dataplane.learning: expected true or false, got an integer"},
+      // [control]
+      {appended("[control]\nshm = \"\"\n"), "t.toml:10: control.shm: '' is empty"},
+      {appended("[control]\nshm = \"/a/b\"\n"), "t.toml:10: control.shm: '/a/b' may hold only"},
+      {appended("[control]\nshm = \"dstm tep\"\n"), "t.toml:10: control.shm: 'dstm tep' may hold only"},
+      {appended("[control]\nshm = 5\n"), "t.toml:10: control.shm: expected a string, got an integer"},
+      {appended("[control]\nbatch = 0\n"), "t.toml:10: control.batch: 0 is out of range (1..1048576)"},
+      {appended("[control]\nshm = \"dstm-tep\"\nbacth = 5\n"), "t.toml:11: control.bacth: unknown key"},
       // TOML syntax: toml++'s own message with line and column
       {"[tep\n", "t.toml:1:5: TOML syntax error: "},
       {minimal_with_line(3, "ipv4 = \"198.51.100.1\"\nipv4 = \"198.51.100.2\""), "t.toml:4:"},

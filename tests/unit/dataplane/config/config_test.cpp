@@ -64,6 +64,8 @@ void check_documented_defaults(const DataplaneConfig& c) {
   CHECK(c.table.fallback == 4096);
   CHECK(c.burst_size == 32);
   CHECK_FALSE(c.learning);
+  CHECK_FALSE(c.control.enabled());
+  CHECK(c.control.batch == 4096);
 }
 
 TEST_CASE("the example file parses to the documented defaults", "[config]") {
@@ -99,7 +101,8 @@ TEST_CASE("every key is read: all set to values other than the default", "[confi
       "source_unreachable = true\nparameter_problem = false\n"
       "rate_per_second = 0\nburst = 1\n"
       "[table]\ncapacity = 16777216\nfallback = 0\n"
-      "[dataplane]\nburst = 64\nlearning = true\n");
+      "[dataplane]\nburst = 64\nlearning = true\n"
+      "[control]\nshm = \"dstm-tep\"\nbatch = 1\n");
   REQUIRE(cfg.tep.tep_ipv6.size() == 2);
   CHECK(cfg.tep.tep_ipv6[1] == v6("2001:db8:2::1"));
   CHECK(cfg.tep.tep_ipv4 == v4("203.0.113.1"));
@@ -130,6 +133,15 @@ TEST_CASE("every key is read: all set to values other than the default", "[confi
   CHECK(cfg.table.fallback == 0);
   CHECK(cfg.burst_size == 64);
   CHECK(cfg.learning);
+  CHECK(cfg.control.shm == "/dstm-tep");  // shm_open's leading '/' is added
+  CHECK(cfg.control.stats_shm() == "/dstm-tep-stats");
+  CHECK(cfg.control.batch == 1);
+}
+
+TEST_CASE("control.shm may be written with or without its leading slash", "[config]") {
+  auto cfg = parse_ok(std::string(kMinimalConfig) + "[control]\nshm = \"/dstm-tep.1\"\n");
+  CHECK(cfg.control.enabled());
+  CHECK(cfg.control.shm == "/dstm-tep.1");
 }
 
 TEST_CASE("both sides may share a port when the VLANs tell them apart", "[config]") {
