@@ -6,7 +6,7 @@ DSTM_BUILD_PACKAGES=(
   dpdk-dev libdpdk-dev                            # DPDK 22.11: dataplane, rte_rcu_qsbr, rte_ring, rte_hash
   libabsl-dev libpugixml-dev libssl-dev           # Abseil, pugixml (TSP XML), OpenSSL 3 (SASL crypto)
   libsqlite3-dev                                  # SQLite: dstm-server's lease store (lib/lease)
-  libtomlplusplus-dev                             # toml++: dstm-dataplane's configuration file
+  libtomlplusplus-dev libasio-dev                             # toml++: dstm-dataplane's configuration file
   catch2 libbenchmark-dev                         # unit tests, micro-benchmarks
   python3 python3-scapy                           # count_catch.py; conformance cases (scapy, /usr/bin/python3)
 )

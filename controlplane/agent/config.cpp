@@ -1,0 +1,223 @@
+// Parses dstm-agent.toml (see config.h and controlplane/agent/README.md).
+#include "config.h"
+
+#include <algorithm>
+
+#include "config/config.h"
+
+namespace dstm::agent {
+namespace {
+
+// clang-format off
+constexpr std::string_view kTables[] = {"tsp", "tep", "store", "dataplane", "control"};
+constexpr std::string_view kValueKeys[] = {
+    "tsp.listen", "tsp.udp", "tsp.mechanisms", "tsp.allow_anonymous", "tsp.users_file",
+    "tsp.allow", "tsp.handshake_timeout_ms", "tsp.max_sessions", "tsp.realm",
+    "tep.ipv4", "tep.ipv6", "tep.pools",
+    "store.path",
+    "dataplane.shm", "dataplane.ring_capacity", "dataplane.apply_timeout_ms",
+    "control.socket"};
+// clang-format on
+
+// "[v6]:port", "v4:port", "[v6]" or "v4" (port 3653).
+std::optional<ListenAddress> parse_listen(std::string_view text) {
+  ListenAddress out;
+  std::string_view host = text;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = text.substr(1, close - 1);
+    std::string_view rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return std::nullopt;
+      port = rest.substr(1);
+    }
+    if (!net::Ipv6Address::parse(host)) return std::nullopt;
+  } else {
+    auto colon = text.find(':');
+    if (colon != std::string_view::npos) {
+      host = text.substr(0, colon);
+      port = text.substr(colon + 1);
+    }
+    if (!net::Ipv4Address::parse(host)) return std::nullopt;
+  }
+  if (!port.empty() || (text.back() == ':')) {
+    if (port.empty() || port.size() > 5) return std::nullopt;
+    unsigned value = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9') return std::nullopt;
+      value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (value == 0 || value > 65535) return std::nullopt;
+    out.port = static_cast<std::uint16_t>(value);
+  }
+  out.host = std::string(host);
+  return out;
+}
+
+void read_tsp(const toml::table& root, config::Errors& errors, AgentConfig& cfg) {
+  config::Section s(root, "tsp", errors);
+  if (auto list = s.strings("listen")) {
+    cfg.listen.clear();
+    if (list->empty()) s.fail_key("listen", "needs at least one address (e.g. [\"[::]:3653\"])");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      auto a = parse_listen((*list)[i]);
+      if (!a) {
+        s.fail(*s.get("listen")->as_array()->get(i), s.name("listen") + "[" + std::to_string(i) + "]",
+               "'" + (*list)[i] + "' is not ADDRESS[:PORT] (e.g. \"[::]:3653\" or \"0.0.0.0:3653\")");
+        continue;
+      }
+      cfg.listen.push_back(*a);
+    }
+  }
+  s.boolean_into("udp", cfg.udp);
+  s.boolean_into("allow_anonymous", cfg.allow_anonymous);
+  if (auto list = s.strings("mechanisms")) {
+    cfg.mechanisms.clear();
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const auto m = tsp::sasl::mechanism_from_name((*list)[i]);
+      const auto& node = *s.get("mechanisms")->as_array()->get(i);
+      const std::string key = s.name("mechanisms") + "[" + std::to_string(i) + "]";
+      if (!m) {
+        s.fail(node, key, "'" + (*list)[i] + "' is not a mechanism (SCRAM-SHA-256, DIGEST-MD5, ANONYMOUS)");
+      } else if (*m == tsp::sasl::Mechanism::kPlain) {
+        // PLAIN sends the password in clear; the agent has no TLS listener yet.
+        s.fail(node, key, "PLAIN is refused: it sends the password in clear text");
+      } else if (*m == tsp::sasl::Mechanism::kAnonymous && !cfg.allow_anonymous) {
+        s.fail(node, key, "ANONYMOUS needs tsp.allow_anonymous = true (anyone could configure the TEP)");
+      } else if (std::find(cfg.mechanisms.begin(), cfg.mechanisms.end(), *m) == cfg.mechanisms.end()) {
+        cfg.mechanisms.push_back(*m);
+      }
+    }
+    if (cfg.mechanisms.empty()) s.fail_key("mechanisms", "needs at least one mechanism");
+  }
+  if (cfg.allow_anonymous &&
+      std::find(cfg.mechanisms.begin(), cfg.mechanisms.end(), tsp::sasl::Mechanism::kAnonymous) ==
+          cfg.mechanisms.end()) {
+    cfg.mechanisms.push_back(tsp::sasl::Mechanism::kAnonymous);
+  }
+  const bool needs_users = std::any_of(cfg.mechanisms.begin(), cfg.mechanisms.end(), [](auto m) {
+    return m != tsp::sasl::Mechanism::kAnonymous;
+  });
+  s.string_into("users_file", cfg.users_file, needs_users);
+  s.string_into("realm", cfg.realm);
+
+  if (auto list = s.strings("allow", /*required=*/true)) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const auto& text = (*list)[i];
+      const auto& node = *s.get("allow")->as_array()->get(i);
+      const std::string key = s.name("allow") + "[" + std::to_string(i) + "]";
+      SourcePrefix p;
+      if (auto v6 = net::Ipv6Prefix::parse(text)) {
+        p.v6 = *v6;
+      } else if (auto v4 = net::Ipv4Prefix::parse(text)) {
+        p.is_v6 = false;
+        p.v4 = *v4;
+      } else {
+        s.fail(node, key, "'" + text + "' is not an IPv6 or IPv4 prefix (e.g. \"2001:db8::/32\")");
+        continue;
+      }
+      cfg.allow.push_back(p);
+    }
+  }
+  s.integer_into("handshake_timeout_ms", 100, 600000, cfg.handshake_timeout_ms);
+  s.integer_into("max_sessions", 1, 100000, cfg.max_sessions);
+}
+
+void read_tep(const toml::table& root, config::Errors& errors, AgentConfig& cfg) {
+  config::Section s(root, "tep", errors);
+  if (auto a = s.ipv4("ipv4", true)) {
+    if (a->is_martian() || a->is_limited_broadcast()) {
+      s.fail_key("ipv4", "'" + a->to_string() + "' is not a unicast address");
+    }
+    cfg.tep_ipv4 = *a;
+  }
+  if (auto a = s.ipv6("ipv6", true)) {
+    if (!a->is_global_unicast()) s.fail_key("ipv6", "'" + a->to_string() + "' is not a global unicast address");
+    cfg.tep_ipv6 = *a;
+  }
+  if (auto pools = s.ipv4_prefixes("pools", true)) {
+    if (pools->empty()) s.fail_key("pools", "needs at least one prefix (e.g. [\"10.64.0.0/16\"])");
+    for (std::size_t i = 0; i < pools->size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        const auto& a = (*pools)[i];
+        const auto& b = (*pools)[j];
+        if (a.contains(b) || b.contains(a)) {
+          s.fail_key("pools", a.to_string() + " overlaps " + b.to_string());
+        }
+      }
+      if ((*pools)[i].contains(cfg.tep_ipv4)) {
+        s.fail_key("pools", (*pools)[i].to_string() + " contains tep.ipv4: the TEP's own address cannot be leased");
+      }
+    }
+    cfg.pools = std::move(*pools);
+  }
+}
+
+void read_rest(const toml::table& root, config::Errors& errors, AgentConfig& cfg) {
+  config::Section store(root, "store", errors);
+  store.string_into("path", cfg.store_path);
+  if (cfg.store_path.empty()) store.fail_key("path", "must not be empty");
+
+  config::Section dp(root, "dataplane", errors);
+  dp.string_into("shm", cfg.shm_name);
+  if (cfg.shm_name.empty() || cfg.shm_name.size() > 200 ||
+      cfg.shm_name.find('/') != std::string::npos) {
+    dp.fail_key("shm", "'" + cfg.shm_name + "' must be 1-200 characters without '/'");
+  }
+  dp.integer_into("ring_capacity", 64, 1 << 24, cfg.ring_capacity);
+  dp.integer_into("apply_timeout_ms", 1, 60000, cfg.apply_timeout_ms);
+
+  config::Section control(root, "control", errors);
+  control.string_into("socket", cfg.control_socket);
+  if (cfg.control_socket.empty() || cfg.control_socket.size() > 100) {
+    // sockaddr_un.sun_path is 108 bytes
+    control.fail_key("socket", "must be a path of 1-100 characters");
+  }
+}
+
+}  // namespace
+
+std::string ListenAddress::to_string() const {
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+bool AgentConfig::in_pool(net::Ipv4Address a) const {
+  return std::any_of(pools.begin(), pools.end(), [&](const auto& p) { return p.contains(a); });
+}
+
+bool AgentConfig::source_allowed(std::string_view numeric) const {
+  if (auto v6 = net::Ipv6Address::parse(numeric)) {
+    // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d: judge it as IPv4.
+    if (auto v4 = net::ipv4_from_mapped(*v6)) {
+      return std::any_of(allow.begin(), allow.end(), [&](const auto& p) { return p.contains_v4(*v4); });
+    }
+    return std::any_of(allow.begin(), allow.end(), [&](const auto& p) { return p.contains_v6(*v6); });
+  }
+  if (auto v4 = net::Ipv4Address::parse(numeric)) {
+    return std::any_of(allow.begin(), allow.end(), [&](const auto& p) { return p.contains_v4(*v4); });
+  }
+  return false;
+}
+
+Expected<AgentConfig, std::string> parse_config(std::string_view text, std::string_view source) {
+  static constexpr config::Schema kSchema{kTables, kValueKeys};
+  auto root = config::parse(text, source, kSchema);
+  if (!root) return unexpected(root.error());
+  config::Errors errors(source);
+  AgentConfig cfg;
+  read_tsp(*root, errors, cfg);
+  read_tep(*root, errors, cfg);
+  read_rest(*root, errors, cfg);
+  if (errors.failed()) return unexpected(errors.first());
+  return cfg;
+}
+
+Expected<AgentConfig, std::string> load_config(const std::string& path) {
+  auto text = config::read_text_file(path);
+  if (!text) return unexpected(text.error());
+  return parse_config(*text, path);
+}
+
+}  // namespace dstm::agent

@@ -1,0 +1,250 @@
+// dstm-agent: the TEP's control plane (DESIGN.md). A TSP server for configured DSTM servers,
+// the authoritative mapping set (SQLite), the producer side of the shared-memory ring to
+// dstm-dataplane, and the operator's control socket. One event-loop thread.
+#include <getopt.h>
+#include <signal.h>
+
+#include <asio.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "config.h"
+#include "control/server.h"
+#include "control_commands.h"
+#include "tep_service.h"
+#include "tsp_listener.h"
+#include "util/log.h"
+
+namespace {
+
+using namespace dstm;
+using namespace dstm::agent;
+
+constexpr const char* kUsage = R"(Usage: dstm-agent --config FILE [options]
+
+The DSTM tunnel end point's control plane. Accepts Tunnel Create / Delete / Info from the
+configured DSTM servers over TSP (TCP and UDP port 3653), keeps the mapping set in SQLite,
+pushes it to dstm-dataplane through shared memory and answers a server only once the
+dataplane forwards for the new mapping. Operators use dstmctl on the control socket.
+
+Options:
+  -c, --config FILE      configuration (TOML; see controlplane/agent/README.md)
+      --check            check the configuration and the users file, then exit (0 = valid)
+  -l, --log-level LEVEL  error, warning, info (default) or debug
+  -h, --help             this text
+  -V, --version          print the version
+
+Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads (as `dstmctl reload`).
+Exit status: 0 stopped cleanly, 1 configuration or start-up error, 2 usage error.
+)";
+
+std::uint64_t now_ms() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(
+      duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
+// The users file behind a pointer that reload swaps; sessions look users up at auth time.
+class ReloadableCredentials final : public tsp::sasl::CredentialStore {
+ public:
+  std::optional<tsp::sasl::UserRecord> find(std::string_view user) const override {
+    return current_ ? current_->find(user) : std::nullopt;
+  }
+  Expected<void, std::string> load(const std::string& path) {
+    if (path.empty()) {
+      current_.reset();
+      return {};
+    }
+    auto store = tsp::sasl::FileCredentialStore::load(path);
+    if (!store) return unexpected(store.error());
+    current_ = std::make_unique<tsp::sasl::FileCredentialStore>(std::move(*store));
+    return {};
+  }
+
+ private:
+  std::unique_ptr<tsp::sasl::FileCredentialStore> current_;
+};
+
+struct Args {
+  std::string config;
+  bool check = false;
+  log::Level level = log::Level::kInfo;
+};
+
+int parse_args(int argc, char** argv, Args& args) {
+  static const option kLong[] = {{"config", required_argument, nullptr, 'c'},
+                                 {"check", no_argument, nullptr, 'k'},
+                                 {"log-level", required_argument, nullptr, 'l'},
+                                 {"help", no_argument, nullptr, 'h'},
+                                 {"version", no_argument, nullptr, 'V'},
+                                 {nullptr, 0, nullptr, 0}};
+  int c;
+  while ((c = getopt_long(argc, argv, "c:l:hV", kLong, nullptr)) != -1) {
+    switch (c) {
+      case 'c': args.config = optarg; break;
+      case 'k': args.check = true; break;
+      case 'l': {
+        const std::string v = optarg;
+        if (v == "error") args.level = log::Level::kError;
+        else if (v == "warning") args.level = log::Level::kWarning;
+        else if (v == "info") args.level = log::Level::kInfo;
+        else if (v == "debug") args.level = log::Level::kDebug;
+        else {
+          std::fprintf(stderr, "dstm-agent: --log-level: '%s' is not error, warning, info or debug\n", optarg);
+          return 2;
+        }
+        break;
+      }
+      case 'h': std::fputs(kUsage, stdout); return 0;
+      case 'V': std::printf("dstm-agent %s\n", DSTM_VERSION); return 0;
+      default: std::fputs(kUsage, stderr); return 2;
+    }
+  }
+  if (optind != argc) {
+    std::fprintf(stderr, "dstm-agent: unexpected argument '%s'\n%s", argv[optind], kUsage);
+    return 2;
+  }
+  if (args.config.empty()) {
+    std::fprintf(stderr, "dstm-agent: --config FILE is required\n%s", kUsage);
+    return 2;
+  }
+  return -1;
+}
+
+// Applies what can change at run time; names the rest, which needs a restart.
+Expected<std::vector<std::string>, std::string> reload(const std::string& path, AgentConfig& live,
+                                                       ReloadableCredentials& credentials) {
+  auto fresh = load_config(path);
+  if (!fresh) return unexpected(fresh.error());
+  std::vector<std::string> changed;
+  if (fresh->users_file != live.users_file || !fresh->users_file.empty()) {
+    if (auto r = credentials.load(fresh->users_file); !r) return unexpected(r.error());
+    live.users_file = fresh->users_file;
+    changed.push_back("tsp.users_file (reloaded)");
+  }
+  auto same_allow = [](const auto& a, const auto& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i].to_string() != b[i].to_string()) return false;
+    }
+    return true;
+  };
+  if (!same_allow(fresh->allow, live.allow)) {
+    live.allow = fresh->allow;
+    changed.push_back("tsp.allow");
+  }
+  if (fresh->apply_timeout_ms != live.apply_timeout_ms) {
+    live.apply_timeout_ms = fresh->apply_timeout_ms;
+    changed.push_back("dataplane.apply_timeout_ms");
+  }
+  if (fresh->max_sessions != live.max_sessions) {
+    live.max_sessions = fresh->max_sessions;
+    changed.push_back("tsp.max_sessions");
+  }
+  auto needs_restart = [&](bool differs, const char* key) {
+    if (differs) changed.push_back(std::string(key) + " (needs a restart)");
+  };
+  needs_restart(fresh->tep_ipv4 != live.tep_ipv4 || fresh->tep_ipv6 != live.tep_ipv6, "tep.ipv4/ipv6");
+  needs_restart(fresh->pools != live.pools, "tep.pools");
+  needs_restart(fresh->store_path != live.store_path, "store.path");
+  needs_restart(fresh->shm_name != live.shm_name, "dataplane.shm");
+  needs_restart(fresh->control_socket != live.control_socket, "control.socket");
+  needs_restart(fresh->mechanisms != live.mechanisms, "tsp.mechanisms");
+  log::info("reloaded " + path + ": " + std::to_string(changed.size()) + " change(s)");
+  for (const auto& c : changed) log::info("  " + c);
+  return changed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  if (int rc = parse_args(argc, argv, args); rc >= 0) return rc;
+  log::set_level(args.level);
+
+  auto loaded = load_config(args.config);
+  if (!loaded) {
+    std::fprintf(stderr, "dstm-agent: %s\n", loaded.error().c_str());
+    return 1;
+  }
+  AgentConfig config = std::move(*loaded);
+  ReloadableCredentials credentials;
+  if (auto r = credentials.load(config.users_file); !r) {
+    std::fprintf(stderr, "dstm-agent: %s\n", r.error().c_str());
+    return 1;
+  }
+  if (args.check) {
+    std::printf("%s: OK\n", args.config.c_str());
+    return 0;
+  }
+
+  auto service = TepService::start(config, now_ms());
+  if (!service) {
+    std::fprintf(stderr, "dstm-agent: %s\n", service.error().c_str());
+    return 1;
+  }
+  asio::io_context io(1);
+  tsp::sasl::OpenSslNonceSource nonces;
+  TspListener listener(io, config, **service, credentials, nonces);
+  if (auto r = listener.start(); !r) {
+    std::fprintf(stderr, "dstm-agent: %s\n", r.error().c_str());
+    return 1;
+  }
+  AgentControl control(**service, listener, [&] { return reload(args.config, config, credentials); });
+  control::Server control_server(io, config.control_socket,
+                                 [&](const std::string& cmd, const json::Value& a, control::Reply reply) {
+                                   control.handle(cmd, a, std::move(reply));
+                                 });
+  if (auto r = control_server.start(); !r) {
+    std::fprintf(stderr, "dstm-agent: %s\n", r.error().c_str());
+    return 1;
+  }
+  log::info("control socket " + config.control_socket);
+
+  // The tick: fast (100 us) while an answer waits for the dataplane, so create-to-applied
+  // latency is the dataplane's, not ours; otherwise 20 ms (restart detection, heartbeat).
+  asio::steady_timer tick(io);
+  std::uint64_t last_sample = 0;
+  std::function<void()> arm = [&] {
+    tick.expires_after((*service)->waiting() ? std::chrono::microseconds(100) : std::chrono::milliseconds(20));
+    tick.async_wait([&](asio::error_code ec) {
+      if (ec) return;
+      const std::uint64_t now = now_ms();
+      (*service)->tick(now);
+      if (now - last_sample >= 1000) {
+        control.sample();
+        last_sample = now;
+      }
+      arm();
+    });
+  };
+  arm();
+
+  asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+  stop_signals.async_wait([&](asio::error_code ec, int signo) {
+    if (ec) return;
+    log::info(std::string("stopping on ") + (signo == SIGINT ? "SIGINT" : "SIGTERM"));
+    listener.stop();
+    tick.cancel();
+    io.stop();
+  });
+  asio::signal_set hup(io, SIGHUP);
+  std::function<void()> on_hup = [&] {
+    hup.async_wait([&](asio::error_code ec, int) {
+      if (ec) return;
+      if (auto r = reload(args.config, config, credentials); !r) log::error("reload: " + r.error());
+      on_hup();
+    });
+  };
+  on_hup();
+
+  log::info("dstm-agent " + std::string(DSTM_VERSION) + " running: TEP " + config.tep_ipv4.to_string() +
+            " / " + config.tep_ipv6.to_string() + ", " + std::to_string((*service)->mappings().size()) +
+            " mapping(s), shm " + config.shm_name);
+  io.run();
+  log::info("stopped");
+  return 0;
+}

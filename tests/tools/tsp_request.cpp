@@ -1,0 +1,269 @@
+// tsp_request: a DSTM server's side of TSP towards a TEP's dstm-agent, for tests and the
+// agent benchmark. Connects (TCP or reliable UDP), authenticates, sends the requests given on
+// the command line and prints one line per answer:
+//   <code> <action> client=<ipv4>/<ipv6> server=<ipv4>/<ipv6>
+// Requests: create V4 V6 | replace V4 V6 | delete V4 [V6] | info [V4]
+// --bench N: N creates of consecutive addresses from --bench-base, then one JSON line with
+// the create-to-answer latency percentiles (the agent answers only once the dataplane applied).
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "net/net.h"
+#include "tsp/tsp.h"
+
+namespace {
+
+using namespace dstm;
+using namespace dstm::tsp;
+
+std::uint64_t now_us() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
+struct Options {
+  std::string host = "127.0.0.1";
+  std::string port = "3653";
+  bool udp = false;
+  std::string user, password;
+  std::vector<sasl::Mechanism> mechanisms{sasl::Mechanism::kScramSha256};
+  std::uint64_t bench = 0;
+  std::string bench_base = "10.64.0.0";
+  std::string bench_v6 = "2001:db8:100::";
+  int timeout_ms = 10000;
+  std::vector<std::string> words;
+};
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr,
+               "tsp_request: %s\nusage: tsp_request --connect HOST:PORT [--udp] --user U --password P "
+               "[--mechanism M] [--timeout MS] [--bench N [--bench-base V4] [--bench-v6 V6PREFIX]] "
+               "[create V4 V6 | replace V4 V6 | delete V4 [V6] | info [V4]]...\n",
+               why);
+  std::exit(2);
+}
+
+class Link {
+ public:
+  Link(const Options& o) : udp_(o.udp), timeout_ms_(o.timeout_ms) {
+    addrinfo hints{};
+    hints.ai_socktype = o.udp ? SOCK_DGRAM : SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (getaddrinfo(o.host.c_str(), o.port.c_str(), &hints, &res) != 0 || res == nullptr) {
+      std::fprintf(stderr, "tsp_request: cannot resolve %s\n", o.host.c_str());
+      std::exit(1);
+    }
+    fd_ = ::socket(res->ai_family, res->ai_socktype, 0);
+    if (fd_ < 0 || ::connect(fd_, res->ai_addr, res->ai_addrlen) != 0) {
+      std::fprintf(stderr, "tsp_request: connect %s:%s: %s\n", o.host.c_str(), o.port.c_str(), std::strerror(errno));
+      std::exit(1);
+    }
+    freeaddrinfo(res);
+    int one = 1;
+    if (!udp_) ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  ~Link() { ::close(fd_); }
+  void send(const std::string& payload) {
+    const std::string bytes = udp_ ? rudp_.send(payload, static_cast<std::uint32_t>(now_us() / 1000)) : payload;
+    if (::send(fd_, bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
+      std::fprintf(stderr, "tsp_request: send: %s\n", std::strerror(errno));
+      std::exit(1);
+    }
+  }
+  // Bytes for the session, or "" on timeout / close.
+  std::string receive() {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms_) != 1) return {};
+    char buf[65536];
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) return {};
+    if (!udp_) return std::string(buf, static_cast<std::size_t>(n));
+    auto payload = rudp_.accept(std::string_view(buf, static_cast<std::size_t>(n)));
+    return payload ? *payload : std::string(" ");  // a stray datagram: keep waiting
+  }
+
+ private:
+  int fd_ = -1;
+  bool udp_;
+  int timeout_ms_;
+  RudpClientPeer rudp_;
+};
+
+// Runs the session until `done` says so; false on failure/timeout.
+template <class Done>
+bool pump(ClientSession& s, Link& link, Done done) {
+  for (;;) {
+    for (auto& w : s.take_writes()) link.send(w);
+    if (done()) return true;
+    if (s.closed()) return false;
+    std::string in = link.receive();
+    if (in.empty()) return false;
+    if (in != " ") s.on_input(in);
+  }
+}
+
+std::string describe_reply(const TunnelReply& r) {
+  std::string out = std::to_string(r.code);
+  if (!r.message) return out;
+  const auto& m = *r.message;
+  out += " " + std::string(xml_name(m.action));
+  auto pair = [](const std::optional<Endpoint>& e) {
+    if (!e) return std::string("-");
+    const Address* v4 = e->find(AddressType::kIpv4);
+    const Address* v6 = e->find(AddressType::kIpv6);
+    return (v4 ? v4->value : "-") + "/" + (v6 ? v6->value : "-");
+  };
+  out += " client=" + pair(m.client) + " server=" + pair(m.server);
+  return out;
+}
+
+TunnelMessage make_request(TunnelAction action, const std::string& v4, const std::string& v6, bool replace) {
+  TunnelMessage m;
+  m.action = action;
+  m.type = TunnelType::kV4V6;
+  if (replace) m.replace = true;
+  if (!v4.empty() || !v6.empty()) {
+    Endpoint e;
+    if (!v4.empty()) e.addresses.push_back({AddressType::kIpv4, v4});
+    if (!v6.empty()) e.addresses.push_back({AddressType::kIpv6, v6});
+    m.client = e;
+  }
+  return m;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(("missing value for " + a).c_str());
+      return argv[++i];
+    };
+    if (a == "--connect") {
+      const std::string hp = value();
+      const auto colon = hp.rfind(':');
+      if (colon == std::string::npos) usage("--connect HOST:PORT");
+      o.host = hp.substr(0, colon);
+      if (o.host.size() > 2 && o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);
+      o.port = hp.substr(colon + 1);
+    } else if (a == "--udp") {
+      o.udp = true;
+    } else if (a == "--user") {
+      o.user = value();
+    } else if (a == "--password") {
+      o.password = value();
+    } else if (a == "--mechanism") {
+      auto m = sasl::mechanism_from_name(value());
+      if (!m) usage("unknown mechanism");
+      o.mechanisms = {*m};
+    } else if (a == "--timeout") {
+      o.timeout_ms = std::stoi(value());
+    } else if (a == "--bench") {
+      o.bench = std::stoull(value());
+    } else if (a == "--bench-base") {
+      o.bench_base = value();
+    } else if (a == "--bench-v6") {
+      o.bench_v6 = value();
+    } else {
+      o.words.push_back(a);
+    }
+  }
+  sasl::OpenSslNonceSource nonces;
+  ClientSessionConfig cfg;
+  cfg.mechanisms = o.mechanisms;
+  cfg.credentials = {o.user, o.password};
+  cfg.digest_host = o.host;
+  ClientSession s(cfg, nonces, o.udp ? Transport::kDatagram : Transport::kStream);
+  Link link(o);
+  s.start();
+  std::optional<ClientFailed> failed;
+  bool authenticated = false;
+  auto drain = [&](std::optional<TunnelReply>* reply) {
+    for (auto& e : s.take_events()) {
+      if (std::holds_alternative<ClientAuthenticated>(e)) authenticated = true;
+      if (auto* f = std::get_if<ClientFailed>(&e)) failed = *f;
+      if (auto* r = std::get_if<TunnelReply>(&e); r && reply) *reply = *r;
+    }
+  };
+  if (!pump(s, link, [&] { drain(nullptr); return authenticated || failed.has_value(); }) || !authenticated) {
+    std::fprintf(stderr, "tsp_request: not authenticated: %s\n",
+                 failed ? (std::to_string(failed->code) + " " + failed->reason).c_str() : "timeout");
+    return 1;
+  }
+  auto run = [&](const TunnelMessage& m) -> std::optional<TunnelReply> {
+    std::optional<TunnelReply> reply;
+    if (!s.request(m)) return std::nullopt;
+    if (!pump(s, link, [&] { drain(&reply); return reply.has_value() || failed.has_value(); })) return std::nullopt;
+    return reply;
+  };
+
+  if (o.bench != 0) {
+    auto base = net::Ipv4Address::parse(o.bench_base);
+    auto v6 = net::Ipv6Address::parse(o.bench_v6);
+    if (!base || !v6) usage("--bench-base / --bench-v6");
+    std::vector<std::uint64_t> lat;
+    std::uint64_t errors = 0;
+    const std::uint64_t t0 = now_us();
+    for (std::uint64_t i = 0; i < o.bench; ++i) {
+      auto a4 = net::Ipv4Address::from_host(base->to_host() + static_cast<std::uint32_t>(i));
+      auto bytes = v6->bytes();
+      bytes[12] = static_cast<std::uint8_t>(i >> 24);
+      bytes[13] = static_cast<std::uint8_t>(i >> 16);
+      bytes[14] = static_cast<std::uint8_t>(i >> 8);
+      bytes[15] = static_cast<std::uint8_t>(i);
+      const std::uint64_t start = now_us();
+      auto r = run(make_request(TunnelAction::kCreate, a4.to_string(),
+                                net::Ipv6Address::from_bytes(bytes.data()).to_string(), true));
+      lat.push_back(now_us() - start);
+      if (!r || r->code != 200) ++errors;
+      if (!r) break;
+    }
+    const std::uint64_t total = now_us() - t0;
+    std::sort(lat.begin(), lat.end());
+    auto pct = [&](double p) { return lat.empty() ? 0 : lat[std::min(lat.size() - 1, static_cast<std::size_t>(p * static_cast<double>(lat.size())))]; };
+    std::printf("{\"creates\": %zu, \"errors\": %llu, \"p50_us\": %llu, \"p99_us\": %llu, \"per_s\": %.0f}\n",
+                lat.size(), static_cast<unsigned long long>(errors), static_cast<unsigned long long>(pct(0.5)),
+                static_cast<unsigned long long>(pct(0.99)),
+                total ? static_cast<double>(lat.size()) * 1e6 / static_cast<double>(total) : 0.0);
+    return errors == 0 ? 0 : 1;
+  }
+
+  for (std::size_t i = 0; i < o.words.size();) {
+    const std::string verb = o.words[i++];
+    auto arg = [&]() -> std::string { return i < o.words.size() && o.words[i].find_first_of(".:") != std::string::npos ? o.words[i++] : ""; };
+    TunnelMessage m;
+    if (verb == "create" || verb == "replace") {
+      const std::string v4 = arg(), v6 = arg();
+      m = make_request(TunnelAction::kCreate, v4, v6, verb == "replace");
+    } else if (verb == "delete") {
+      const std::string v4 = arg(), v6 = arg();
+      m = make_request(TunnelAction::kDelete, v4, v6, false);
+    } else if (verb == "info") {
+      m = make_request(TunnelAction::kInfo, arg(), "", false);
+    } else {
+      usage(("unknown request " + verb).c_str());
+    }
+    auto r = run(m);
+    if (!r) {
+      std::printf("no answer%s\n", failed ? (": " + std::to_string(failed->code) + " " + failed->reason).c_str() : "");
+      return 1;
+    }
+    std::printf("%s\n", describe_reply(*r).c_str());
+    std::fflush(stdout);
+  }
+  return 0;
+}
