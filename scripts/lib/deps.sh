@@ -5,8 +5,9 @@ DSTM_BUILD_PACKAGES=(
   clang libclang-rt-14-dev                        # libFuzzer targets and their sanitizer runtimes
   dpdk-dev libdpdk-dev                            # DPDK 22.11: dataplane, rte_rcu_qsbr, rte_ring, rte_hash
   libabsl-dev libpugixml-dev libssl-dev           # Abseil, pugixml (TSP XML), OpenSSL 3 (SASL crypto)
-  libsqlite3-dev                                  # SQLite: dstm-server's lease store (lib/lease)
-  libtomlplusplus-dev libasio-dev                             # toml++: dstm-dataplane's configuration file
+  libsqlite3-dev                                  # SQLite: lease store, agent's mapping store (lib/sqlite)
+  libtomlplusplus-dev                             # toml++: every daemon's configuration file
+  libasio-dev                                     # standalone Asio: the control plane's sockets and timers
   catch2 libbenchmark-dev                         # unit tests, micro-benchmarks
   python3 python3-scapy                           # count_catch.py; conformance cases (scapy, /usr/bin/python3)
 )
