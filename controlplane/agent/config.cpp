@@ -19,50 +19,13 @@ constexpr std::string_view kValueKeys[] = {
     "control.socket"};
 // clang-format on
 
-// "[v6]:port", "v4:port", "[v6]" or "v4" (port 3653).
-std::optional<ListenAddress> parse_listen(std::string_view text) {
-  ListenAddress out;
-  std::string_view host = text;
-  std::string_view port;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    host = text.substr(1, close - 1);
-    std::string_view rest = text.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') return std::nullopt;
-      port = rest.substr(1);
-    }
-    if (!net::Ipv6Address::parse(host)) return std::nullopt;
-  } else {
-    auto colon = text.find(':');
-    if (colon != std::string_view::npos) {
-      host = text.substr(0, colon);
-      port = text.substr(colon + 1);
-    }
-    if (!net::Ipv4Address::parse(host)) return std::nullopt;
-  }
-  if (!port.empty() || (text.back() == ':')) {
-    if (port.empty() || port.size() > 5) return std::nullopt;
-    unsigned value = 0;
-    for (char c : port) {
-      if (c < '0' || c > '9') return std::nullopt;
-      value = value * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (value == 0 || value > 65535) return std::nullopt;
-    out.port = static_cast<std::uint16_t>(value);
-  }
-  out.host = std::string(host);
-  return out;
-}
-
 void read_tsp(const toml::table& root, config::Errors& errors, AgentConfig& cfg) {
   config::Section s(root, "tsp", errors);
   if (auto list = s.strings("listen")) {
     cfg.listen.clear();
     if (list->empty()) s.fail_key("listen", "needs at least one address (e.g. [\"[::]:3653\"])");
     for (std::size_t i = 0; i < list->size(); ++i) {
-      auto a = parse_listen((*list)[i]);
+      auto a = ListenAddress::parse((*list)[i]);
       if (!a) {
         s.fail(*s.get("listen")->as_array()->get(i), s.name("listen") + "[" + std::to_string(i) + "]",
                "'" + (*list)[i] + "' is not ADDRESS[:PORT] (e.g. \"[::]:3653\" or \"0.0.0.0:3653\")");
@@ -178,10 +141,6 @@ void read_rest(const toml::table& root, config::Errors& errors, AgentConfig& cfg
 }
 
 }  // namespace
-
-std::string ListenAddress::to_string() const {
-  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
 
 bool AgentConfig::in_pool(net::Ipv4Address a) const {
   return std::any_of(pools.begin(), pools.end(), [&](const auto& p) { return p.contains(a); });

@@ -9,16 +9,12 @@
 
 #include "net/net.h"
 #include "tsp/tsp.h"
+#include "tspnet/tspnet.h"
 #include "util/expected.h"
 
 namespace dstm::agent {
 
-// "[::]:3653", "127.0.0.1:3653": where the TSP server listens (TCP, and UDP when enabled).
-struct ListenAddress {
-  std::string host;  // numeric IPv4 or IPv6
-  std::uint16_t port = 3653;
-  std::string to_string() const;
-};
+using tspnet::ListenAddress;
 
 // A source prefix the TSP listener accepts (the DSTM servers'), either family.
 struct SourcePrefix {

@@ -34,7 +34,7 @@ control::Response from_answer(const Answer& a) {
 
 }  // namespace
 
-AgentControl::AgentControl(TepService& service, const TspListener& listener, ReloadFn reload)
+AgentControl::AgentControl(TepService& service, const tspnet::Listener& listener, ReloadFn reload)
     : service_(service), listener_(listener), reload_(std::move(reload)), started_ms_(now_ms()) {}
 
 bool AgentControl::attach_stats() {
@@ -62,7 +62,7 @@ json::Value AgentControl::status() {
   agent["pid"] = static_cast<std::int64_t>(::getpid());
   agent["generation"] = feed.agent_generation();
   agent["uptime_s"] = (now_ms() - started_ms_) / 1000;
-  agent["tsp_sessions"] = static_cast<std::uint64_t>(listener_.sessions());
+  agent["tsp_sessions"] = static_cast<std::uint64_t>(listener_.live());
   agent["pending_records"] = static_cast<std::uint64_t>(feed.pending());
   out["agent"] = std::move(agent);
 
@@ -118,7 +118,7 @@ json::Value AgentControl::status() {
   tsp["apply_timeouts"] = c.apply_timeouts;
   tsp["resyncs"] = c.resyncs;
   tsp["connections_accepted"] = l.accepted;
-  tsp["connections_refused"] = l.refused_source + l.refused_full;
+  tsp["connections_refused"] = l.refused_source + l.refused_full + l.refused_per_64 + l.refused_backoff;
   tsp["auth_failures"] = l.auth_failures;
   tsp["protocol_errors"] = l.protocol_errors;
   out["tsp"] = std::move(tsp);

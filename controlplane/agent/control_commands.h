@@ -13,7 +13,7 @@
 #include "control/server.h"
 #include "shmring/stats.h"
 #include "tep_service.h"
-#include "tsp_listener.h"
+#include "tspnet/tspnet.h"
 
 namespace dstm::agent {
 
@@ -22,7 +22,7 @@ using ReloadFn = std::function<Expected<std::vector<std::string>, std::string>()
 
 class AgentControl {
  public:
-  AgentControl(TepService& service, const TspListener& listener, ReloadFn reload);
+  AgentControl(TepService& service, const tspnet::Listener& listener, ReloadFn reload);
   void handle(const std::string& cmd, const json::Value& args, control::Reply reply);
   // Called about once a second: samples the stats segment for per-lcore rates.
   void sample();
@@ -34,7 +34,7 @@ class AgentControl {
   bool attach_stats();
 
   TepService& service_;
-  const TspListener& listener_;
+  const tspnet::Listener& listener_;
   ReloadFn reload_;
   std::uint64_t started_ms_;
   std::optional<shmring::StatsReader> stats_;

@@ -15,7 +15,7 @@
 #include "control/server.h"
 #include "control_commands.h"
 #include "tep_service.h"
-#include "tsp_listener.h"
+#include "tspnet/tspnet.h"
 #include "util/log.h"
 
 namespace {
@@ -67,6 +67,35 @@ class ReloadableCredentials final : public tsp::sasl::CredentialStore {
  private:
   std::unique_ptr<tsp::sasl::FileCredentialStore> current_;
 };
+
+// The TSP profile for the TEP side, on the shared TSP sockets.
+class TepApplication final : public tspnet::Application {
+ public:
+  explicit TepApplication(TepService& service) : service_(service) {}
+  void on_request(const tspnet::SessionPtr& session, const tsp::TunnelMessage& request,
+                  tspnet::Answer answer) override {
+    service_.tunnel_request(request, session->identity(), now_ms(), [answer](Answer a) {
+      answer(a.status, std::move(a.message), a.detail);
+    });
+  }
+
+ private:
+  TepService& service_;
+};
+
+tspnet::ListenerConfig listener_config(const AgentConfig& config) {
+  tspnet::ListenerConfig l;
+  l.name = "tsp";
+  l.listen = config.listen;
+  l.udp = config.udp;
+  l.session.offer.tunnel_types = {tsp::TunnelType::kV4V6};
+  l.session.offer.mechanisms = config.mechanisms;
+  l.session.handshake_deadline_ms = config.handshake_timeout_ms;
+  l.session.sasl.realm = config.realm;
+  l.allow = [&config](const std::string& peer) { return config.source_allowed(peer); };
+  l.max_sessions = config.max_sessions;
+  return l;
+}
 
 struct Args {
   std::string config;
@@ -188,12 +217,18 @@ int main(int argc, char** argv) {
   }
   asio::io_context io(1);
   tsp::sasl::OpenSslNonceSource nonces;
-  TspListener listener(io, config, **service, credentials, nonces);
+  TepApplication app(**service);
+  tspnet::Listener listener(io, listener_config(config), credentials, nonces, app);
   if (auto r = listener.start(); !r) {
     std::fprintf(stderr, "dstm-agent: %s\n", r.error().c_str());
     return 1;
   }
-  AgentControl control(**service, listener, [&] { return reload(args.config, config, credentials); });
+  auto do_reload = [&]() -> Expected<std::vector<std::string>, std::string> {
+    auto r = reload(args.config, config, credentials);
+    if (r) listener.set_max_sessions(config.max_sessions);  // tsp.allow is read live via config
+    return r;
+  };
+  AgentControl control(**service, listener, do_reload);
   control::Server control_server(io, config.control_socket,
                                  [&](const std::string& cmd, const json::Value& a, control::Reply reply) {
                                    control.handle(cmd, a, std::move(reply));
@@ -235,7 +270,7 @@ int main(int argc, char** argv) {
   std::function<void()> on_hup = [&] {
     hup.async_wait([&](asio::error_code ec, int) {
       if (ec) return;
-      if (auto r = reload(args.config, config, credentials); !r) log::error("reload: " + r.error());
+      if (auto r = do_reload(); !r) log::error("reload: " + r.error());
       on_hup();
     });
   };
