@@ -1,9 +1,6 @@
 // dstm-agent: the TEP's control plane (DESIGN.md). A TSP server for configured DSTM servers,
 // the authoritative mapping set (SQLite), the producer side of the shared-memory ring to
 // dstm-dataplane, and the operator's control socket. One event-loop thread.
-#include <getopt.h>
-#include <signal.h>
-
 #include <asio.hpp>
 
 #include <chrono>
@@ -14,6 +11,7 @@
 #include "config.h"
 #include "control/server.h"
 #include "control_commands.h"
+#include "daemon/daemon.h"
 #include "tep_service.h"
 #include "tspnet/tspnet.h"
 #include "util/log.h"
@@ -47,27 +45,6 @@ std::uint64_t now_ms() {
       duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
 }
 
-// The users file behind a pointer that reload swaps; sessions look users up at auth time.
-class ReloadableCredentials final : public tsp::sasl::CredentialStore {
- public:
-  std::optional<tsp::sasl::UserRecord> find(std::string_view user) const override {
-    return current_ ? current_->find(user) : std::nullopt;
-  }
-  Expected<void, std::string> load(const std::string& path) {
-    if (path.empty()) {
-      current_.reset();
-      return {};
-    }
-    auto store = tsp::sasl::FileCredentialStore::load(path);
-    if (!store) return unexpected(store.error());
-    current_ = std::make_unique<tsp::sasl::FileCredentialStore>(std::move(*store));
-    return {};
-  }
-
- private:
-  std::unique_ptr<tsp::sasl::FileCredentialStore> current_;
-};
-
 // The TSP profile for the TEP side, on the shared TSP sockets.
 class TepApplication final : public tspnet::Application {
  public:
@@ -97,55 +74,9 @@ tspnet::ListenerConfig listener_config(const AgentConfig& config) {
   return l;
 }
 
-struct Args {
-  std::string config;
-  bool check = false;
-  log::Level level = log::Level::kInfo;
-};
-
-int parse_args(int argc, char** argv, Args& args) {
-  static const option kLong[] = {{"config", required_argument, nullptr, 'c'},
-                                 {"check", no_argument, nullptr, 'k'},
-                                 {"log-level", required_argument, nullptr, 'l'},
-                                 {"help", no_argument, nullptr, 'h'},
-                                 {"version", no_argument, nullptr, 'V'},
-                                 {nullptr, 0, nullptr, 0}};
-  int c;
-  while ((c = getopt_long(argc, argv, "c:l:hV", kLong, nullptr)) != -1) {
-    switch (c) {
-      case 'c': args.config = optarg; break;
-      case 'k': args.check = true; break;
-      case 'l': {
-        const std::string v = optarg;
-        if (v == "error") args.level = log::Level::kError;
-        else if (v == "warning") args.level = log::Level::kWarning;
-        else if (v == "info") args.level = log::Level::kInfo;
-        else if (v == "debug") args.level = log::Level::kDebug;
-        else {
-          std::fprintf(stderr, "dstm-agent: --log-level: '%s' is not error, warning, info or debug\n", optarg);
-          return 2;
-        }
-        break;
-      }
-      case 'h': std::fputs(kUsage, stdout); return 0;
-      case 'V': std::printf("dstm-agent %s\n", DSTM_VERSION); return 0;
-      default: std::fputs(kUsage, stderr); return 2;
-    }
-  }
-  if (optind != argc) {
-    std::fprintf(stderr, "dstm-agent: unexpected argument '%s'\n%s", argv[optind], kUsage);
-    return 2;
-  }
-  if (args.config.empty()) {
-    std::fprintf(stderr, "dstm-agent: --config FILE is required\n%s", kUsage);
-    return 2;
-  }
-  return -1;
-}
-
 // Applies what can change at run time; names the rest, which needs a restart.
 Expected<std::vector<std::string>, std::string> reload(const std::string& path, AgentConfig& live,
-                                                       ReloadableCredentials& credentials) {
+                                                       daemon::ReloadableCredentials& credentials) {
   auto fresh = load_config(path);
   if (!fresh) return unexpected(fresh.error());
   std::vector<std::string> changed;
@@ -190,8 +121,8 @@ Expected<std::vector<std::string>, std::string> reload(const std::string& path, 
 }  // namespace
 
 int main(int argc, char** argv) {
-  Args args;
-  if (int rc = parse_args(argc, argv, args); rc >= 0) return rc;
+  daemon::Args args;
+  if (auto rc = daemon::parse_args(argc, argv, "dstm-agent", kUsage, DSTM_VERSION, args)) return *rc;
   log::set_level(args.level);
 
   auto loaded = load_config(args.config);
@@ -200,7 +131,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   AgentConfig config = std::move(*loaded);
-  ReloadableCredentials credentials;
+  daemon::ReloadableCredentials credentials;
   if (auto r = credentials.load(config.users_file); !r) {
     std::fprintf(stderr, "dstm-agent: %s\n", r.error().c_str());
     return 1;
@@ -258,23 +189,17 @@ int main(int argc, char** argv) {
   };
   arm();
 
-  asio::signal_set stop_signals(io, SIGINT, SIGTERM);
-  stop_signals.async_wait([&](asio::error_code ec, int signo) {
-    if (ec) return;
-    log::info(std::string("stopping on ") + (signo == SIGINT ? "SIGINT" : "SIGTERM"));
-    listener.stop();
-    tick.cancel();
-    io.stop();
-  });
-  asio::signal_set hup(io, SIGHUP);
-  std::function<void()> on_hup = [&] {
-    hup.async_wait([&](asio::error_code ec, int) {
-      if (ec) return;
-      if (auto r = do_reload(); !r) log::error("reload: " + r.error());
-      on_hup();
-    });
-  };
-  on_hup();
+  auto signals = daemon::handle_signals(
+      io,
+      [&](const char* name) {
+        log::info(std::string("stopping on ") + name);
+        listener.stop();
+        tick.cancel();
+        io.stop();
+      },
+      [&] {
+        if (auto r = do_reload(); !r) log::error("reload: " + r.error());
+      });
 
   log::info("dstm-agent " + std::string(DSTM_VERSION) + " running: TEP " + config.tep_ipv4.to_string() +
             " / " + config.tep_ipv6.to_string() + ", " + std::to_string((*service)->mappings().size()) +

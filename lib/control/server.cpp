@@ -51,9 +51,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (args != nullptr && !args->is_object()) {
       return answer(Response::failure("bad request: \"args\" must be an object"), false);
     }
-    std::weak_ptr<Connection> weak = shared_from_this();
-    (*handler_)(cmd->as_string(), args != nullptr ? *args : kNoArgs, [weak](Response r) {
-      if (auto self = weak.lock()) self->answer(std::move(r), false);
+    // The reply owns the connection until it is given: a handler may answer later (the agent
+    // waits for the dataplane), and nothing else keeps the connection alive meanwhile.
+    auto self = shared_from_this();
+    (*handler_)(cmd->as_string(), args != nullptr ? *args : kNoArgs, [self](Response r) {
+      self->answer(std::move(r), false);
     });
   }
 
