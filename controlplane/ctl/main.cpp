@@ -47,6 +47,19 @@ struct Leaf {
   std::vector<std::string> keywords;  // "ipv4 A ipv6 B": the keyword arguments' words
 };
 
+// The metavar CLI11 shows after an argument in --help.
+std::string type_name(ValueType t) {
+  switch (t) {
+    case ValueType::kIpv4: return "IPv4";
+    case ValueType::kIpv6: return "IPv6";
+    case ValueType::kUint: return "N";
+    case ValueType::kChoice: return "WORD";
+    case ValueType::kText:
+    case ValueType::kBool: return "TEXT";
+  }
+  return "TEXT";
+}
+
 std::string words_of(const ArgSpec& a) {
   return a.kind == ArgKind::kOption || a.kind == ArgKind::kFlag ? "--" + std::string(a.name)
                                                                  : std::string(a.name);
@@ -305,13 +318,14 @@ int main_impl(int argc, char** argv) {
       switch (a.kind) {
         case ArgKind::kPositional: {
           CLI::Option* o = parent->add_option(std::string(a.name), leaf.values[i], help);
+          o->type_name(type_name(a.type));
           if (a.required) o->required();
           break;
         }
         case ArgKind::kOption: {
           CLI::Option* o = parent->add_option("--" + std::string(a.name), leaf.values[i], help);
+          o->type_name(type_name(a.type));
           if (a.required) o->required();
-          if (a.type == ValueType::kUint) o->type_name("N");
           break;
         }
         case ArgKind::kFlag: parent->add_flag("--" + std::string(a.name), leaf.flags[i], help); break;

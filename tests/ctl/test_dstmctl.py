@@ -356,6 +356,16 @@ def main():
     t.case("show status", ["show", "status"], stdout=STATUS_TABLE, agent=[req("status")])
     t.case("show status -j", ["-j", "show", "status"], stdout=check_json(STATUS),
            agent=[req("status")])
+    a.answers["status"] = dict(STATUS, dataplane={"attached": False, "generation": 6,
+                                                  "applied_sequence": 10, "next_sequence": 15},
+                               pools=[])
+    t.case("show status, dataplane detached", ["show", "status"], agent=[req("status")], stdout="""\
+agent      version 0.1.0, pid 812, generation 3, up 1d 1h 1m, 2 TSP sessions
+dataplane  NOT ATTACHED (last generation 6)
+sequence   applied 10, next 15, 4 pending
+mappings   1042
+""")
+    a.answers["status"] = STATUS
     t.case("global option after the command", ["show", "status", "--json"],
            stdout=check_json(STATUS), agent=[req("status")])
     t.case("show mappings, paged", ["show", "mappings", "--offset", "2", "--limit", "2"],
