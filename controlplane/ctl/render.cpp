@@ -155,6 +155,19 @@ void render_status(const Value& result, const Value& args, std::ostream& out) {
                                    std::to_string(next) + ", " + std::to_string(pending) +
                                    " pending"});
   summary.add_row({"mappings", text(result, "mappings")});
+  // Members beyond the protocol's (dstm-agent adds "tsp": its TSP counters): one line each.
+  for (const auto& [key, value] : result.as_object()) {
+    if (key == "agent" || key == "dataplane" || key == "mappings" || key == "pools") continue;
+    std::string line;
+    if (value.is_object()) {
+      for (const auto& [k, v] : value.as_object()) {
+        line += (line.empty() ? "" : ", ") + k + " " + format_scalar(v);
+      }
+    } else {
+      line = format_scalar(value);
+    }
+    summary.add_row({key, line});
+  }
   summary.print(out);
 
   const Array& lcores = member(*dataplane, "lcores").as_array();

@@ -7,9 +7,9 @@ DSTM_BUILD_PACKAGES=(
   libabsl-dev libpugixml-dev libssl-dev           # Abseil, pugixml (TSP XML), OpenSSL 3 (SASL crypto)
   libsqlite3-dev                                  # SQLite: dstm-server's lease store (lib/lease)
   libtomlplusplus-dev                             # toml++: dstm-dataplane's configuration file
-  libcli11-dev                                    # CLI11: dstmctl's subcommands (header-only)
   catch2 libbenchmark-dev                         # unit tests, micro-benchmarks
   python3 python3-scapy                           # count_catch.py; conformance cases (scapy, /usr/bin/python3)
+  libcli11-dev                                    # CLI11: dstmctl's subcommands (header-only)
 )
 
 # ensure_packages PKG...: apt-get installs the ones that are missing; silent when all are present.

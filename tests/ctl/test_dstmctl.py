@@ -96,12 +96,14 @@ STATUS = {
     "mappings": 1042,
     "pools": [{"prefix": "192.0.2.0/24", "size": 256, "used": 17},
               {"prefix": "198.51.100.0/22", "size": 1024, "used": 1025}],
+    "tsp": {"creates": 5, "rejected": 1},
 }
 STATUS_TABLE = """\
 agent      version 0.1.0, pid 812, generation 3, up 1d 1h 1m, 2 TSP sessions
 dataplane  attached, pid 790, generation 7, heartbeat 4 ms ago
 sequence   applied 1042, next 1043, 0 pending
 mappings   1042
+tsp        creates 5, rejected 1
 
 LCORE         RX         TX
     1  1.48 Mpps  1.48 Mpps
@@ -358,12 +360,13 @@ def main():
            agent=[req("status")])
     a.answers["status"] = dict(STATUS, dataplane={"attached": False, "generation": 6,
                                                   "applied_sequence": 10, "next_sequence": 15},
-                               pools=[])
+                               pools=[], tsp=None)
     t.case("show status, dataplane detached", ["show", "status"], agent=[req("status")], stdout="""\
 agent      version 0.1.0, pid 812, generation 3, up 1d 1h 1m, 2 TSP sessions
 dataplane  NOT ATTACHED (last generation 6)
 sequence   applied 10, next 15, 4 pending
 mappings   1042
+tsp        -
 """)
     a.answers["status"] = STATUS
     t.case("global option after the command", ["show", "status", "--json"],
