@@ -47,7 +47,8 @@ Expected<json::Value, CallError> call(const std::string& socket_path, std::strin
     return unexpected(CallError{CallError::Kind::kUnreachable, what});
   };
   auto protocol = [&](const std::string& what) {
-    return unexpected(CallError{CallError::Kind::kProtocol, who + " sent an invalid answer: " + what});
+    return unexpected(
+        CallError{CallError::Kind::kProtocol, who + " sent an invalid answer: " + what});
   };
 
   sockaddr_un addr{};
@@ -82,7 +83,8 @@ Expected<json::Value, CallError> call(const std::string& socket_path, std::strin
     int r = ::poll(&p, 1, ms_left(deadline));
     if (r < 0 && errno == EINTR) continue;
     if (r == 0) return timed_out();
-    ssize_t n = ::send(fd.get(), line.data() + sent, line.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n =
+        ::send(fd.get(), line.data() + sent, line.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) continue;
       return unreachable("sending to " + who + ": " + std::strerror(errno));

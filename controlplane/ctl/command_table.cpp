@@ -15,6 +15,8 @@ namespace {
 using K = ArgKind;
 using T = ValueType;
 
+// One row per line reads as a table.
+// clang-format off
 constexpr ArgSpec kMappingsArgs[] = {
     {"ipv4", K::kKeyword, T::kIpv4, "ipv4", false, "only the mapping of this IPv4 address", {}, 1},
     {"ipv6", K::kKeyword, T::kIpv6, "ipv6", false, "only the mappings to this IPv6 address", {}, 1},
@@ -84,6 +86,8 @@ constexpr Command kCommands[] = {
      Special::kCompletion},
 };
 
+// clang-format on
+
 constexpr Group kGroups[] = {
     {"show", "show state (never changes anything)"},
     {"mapping", "add or remove static mappings on dstm-agent"},
@@ -112,15 +116,19 @@ std::string join(const std::set<std::string>& words) {
 
 }  // namespace
 
-std::span<const Command> commands() { return kCommands; }
-std::span<const Group> groups() { return kGroups; }
+std::span<const Command> commands() {
+  return kCommands;
+}
+std::span<const Group> groups() {
+  return kGroups;
+}
 
 // Walks the words typed so far, skipping options and their values, to find the command path,
 // then offers what the table says may come next.
 std::string bash_completion() {
   const std::set<std::string> global_valued = {"--agent-socket", "--server-socket", "--timeout"};
-  const std::set<std::string> global_flags = {"--server", "-j", "--json", "-h", "--help",
-                                              "--version"};
+  const std::set<std::string> global_flags = {"--server", "-j",     "--json",
+                                              "-h",       "--help", "--version"};
   std::set<std::string> valued = global_valued;  // options that take a value
   for (const Command& c : commands()) {
     for (const ArgSpec& a : c.args) {
@@ -148,9 +156,13 @@ std::string bash_completion() {
     std::set<std::string> offers = {"-h", "--help"};
     for (const ArgSpec& a : c.args) {
       switch (a.kind) {
-        case ArgKind::kKeyword: offers.insert(std::string(a.name)); break;
+        case ArgKind::kKeyword:
+          offers.insert(std::string(a.name));
+          break;
         case ArgKind::kOption:
-        case ArgKind::kFlag: offers.insert("--" + std::string(a.name)); break;
+        case ArgKind::kFlag:
+          offers.insert("--" + std::string(a.name));
+          break;
         case ArgKind::kPositional:
           if (a.type == ValueType::kChoice) {
             for (const auto& w : split_words(a.choices)) offers.insert(w);
@@ -164,12 +176,13 @@ std::string bash_completion() {
   for (const auto& w : global_flags) entry("").insert(w);
 
   std::string out;
-  out += "# bash completion for dstmctl. Generated from dstmctl's command table by\n"
-         "# `dstmctl completion bash`: do not edit (a test checks that they match).\n"
-         "_dstmctl() {\n"
-         "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
-         "  case \"$prev\" in\n"
-         "    --agent-socket|--server-socket) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n";
+  out +=
+      "# bash completion for dstmctl. Generated from dstmctl's command table by\n"
+      "# `dstmctl completion bash`: do not edit (a test checks that they match).\n"
+      "_dstmctl() {\n"
+      "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+      "  case \"$prev\" in\n"
+      "    --agent-socket|--server-socket) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n";
   // Valued options: choices where the table has them, nothing to offer otherwise.
   std::vector<std::string> free_valued;
   for (const auto& v : valued) {
@@ -186,7 +199,8 @@ std::string bash_completion() {
     if (choices.empty()) {
       free_valued.push_back(v);
     } else {
-      out += "    " + v + ") COMPREPLY=($(compgen -W \"" + choices + "\" -- \"$cur\")); return ;;\n";
+      out +=
+          "    " + v + ") COMPREPLY=($(compgen -W \"" + choices + "\" -- \"$cur\")); return ;;\n";
     }
   }
   std::string free_list;
@@ -194,28 +208,32 @@ std::string bash_completion() {
   out += "    " + free_list + ") return ;;\n";
   std::string valued_list;
   for (const auto& v : valued) valued_list += (valued_list.empty() ? "" : "|") + v;
-  out += "  esac\n"
-         "  local path=\"\" i w\n"
-         "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
-         "    w=${COMP_WORDS[i]}\n"
-         "    case \"$w\" in\n"
-         "      " + valued_list + ") ((i++)) ;;\n"
-         "      -*) ;;\n"
-         "      *) path=\"${path:+$path }$w\" ;;\n"
-         "    esac\n"
-         "  done\n"
-         "  local offers=\"\"\n"
-         "  case \"$path\" in\n";
+  out +=
+      "  esac\n"
+      "  local path=\"\" i w\n"
+      "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
+      "    w=${COMP_WORDS[i]}\n"
+      "    case \"$w\" in\n"
+      "      " +
+      valued_list +
+      ") ((i++)) ;;\n"
+      "      -*) ;;\n"
+      "      *) path=\"${path:+$path }$w\" ;;\n"
+      "    esac\n"
+      "  done\n"
+      "  local offers=\"\"\n"
+      "  case \"$path\" in\n";
   for (const auto& [path, words] : next) {
     out += "    \"" + path + "\") offers=\"" + join(words) + "\" ;;\n";
   }
   for (const auto& [path, words] : leaves) {
     out += "    \"" + path + "\"|\"" + path + " \"*) offers=\"" + join(words) + "\" ;;\n";
   }
-  out += "  esac\n"
-         "  COMPREPLY=($(compgen -W \"$offers\" -- \"$cur\"))\n"
-         "}\n"
-         "complete -F _dstmctl dstmctl\n";
+  out +=
+      "  esac\n"
+      "  COMPREPLY=($(compgen -W \"$offers\" -- \"$cur\"))\n"
+      "}\n"
+      "complete -F _dstmctl dstmctl\n";
   return out;
 }
 

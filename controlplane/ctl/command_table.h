@@ -39,7 +39,7 @@ struct ArgSpec {
   std::string_view name;  // positional: its metavar; keyword: the word; option/flag: long name
   ArgKind kind;
   ValueType type;
-  std::string_view key;   // the member of "args" it fills; empty: not sent
+  std::string_view key;  // the member of "args" it fills; empty: not sent
   bool required;
   std::string_view help;
   std::string_view choices = {};
@@ -55,10 +55,10 @@ using Renderer = void (*)(const json::Value& result, const json::Value& args, st
 struct Command {
   std::string_view words;  // "show mappings": the subcommand path
   Daemon daemon;
-  std::string_view cmd;    // the control-socket command (PROTOCOL.md)
+  std::string_view cmd;  // the control-socket command (PROTOCOL.md)
   std::span<const ArgSpec> args;
   Renderer render;
-  std::string_view help;   // one line, shown in --help
+  std::string_view help;  // one line, shown in --help
   Special special = Special::kNone;
 };
 

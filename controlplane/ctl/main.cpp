@@ -50,19 +50,24 @@ struct Leaf {
 // The metavar CLI11 shows after an argument in --help.
 std::string type_name(ValueType t) {
   switch (t) {
-    case ValueType::kIpv4: return "IPv4";
-    case ValueType::kIpv6: return "IPv6";
-    case ValueType::kUint: return "N";
-    case ValueType::kChoice: return "WORD";
+    case ValueType::kIpv4:
+      return "IPv4";
+    case ValueType::kIpv6:
+      return "IPv6";
+    case ValueType::kUint:
+      return "N";
+    case ValueType::kChoice:
+      return "WORD";
     case ValueType::kText:
-    case ValueType::kBool: return "TEXT";
+    case ValueType::kBool:
+      return "TEXT";
   }
   return "TEXT";
 }
 
 std::string words_of(const ArgSpec& a) {
   return a.kind == ArgKind::kOption || a.kind == ArgKind::kFlag ? "--" + std::string(a.name)
-                                                                 : std::string(a.name);
+                                                                : std::string(a.name);
 }
 
 struct UsageError {
@@ -101,7 +106,8 @@ Expected<json::Value, UsageError> convert(const Command& c, const ArgSpec& a,
       }
       return bad("one of: " + std::string(a.choices));
     case ValueType::kText:
-    case ValueType::kBool: return json::Value(text);
+    case ValueType::kBool:
+      return json::Value(text);
   }
   return bad("valid");
 }
@@ -151,7 +157,9 @@ Expected<json::Value, UsageError> build_args(const Leaf& leaf) {
   return args;
 }
 
-std::string daemon_name(bool server) { return server ? "dstm-server" : "dstm-agent"; }
+std::string daemon_name(bool server) {
+  return server ? "dstm-server" : "dstm-agent";
+}
 
 // Sends one request; on failure prints why and sets `exit_code`.
 std::optional<json::Value> request(const Globals& g, bool server, std::string_view cmd,
@@ -161,8 +169,8 @@ std::optional<json::Value> request(const Globals& g, bool server, std::string_vi
                      std::chrono::milliseconds(g.timeout_ms));
   if (!answer) {
     std::cerr << "dstmctl: " << answer.error().message << '\n';
-    exit_code = answer.error().kind == CallError::Kind::kUnreachable ? kExitUnreachable
-                                                                      : kExitError;
+    exit_code =
+        answer.error().kind == CallError::Kind::kUnreachable ? kExitUnreachable : kExitError;
     return std::nullopt;
   }
   if (!answer->find("ok")->as_bool()) {
@@ -201,8 +209,8 @@ int run(const Globals& g, const Leaf& leaf) {
     }
     auto status = request(g, server, "status", json::Value(json::Object{}), exit_code);
     if (!status) return exit_code;
-    auto counters = request(g, server, "counters", json::Value(json::Object{{"all", true}}),
-                            exit_code);
+    auto counters =
+        request(g, server, "counters", json::Value(json::Object{{"all", true}}), exit_code);
     if (!counters) return exit_code;
     std::cout << prometheus_metrics(*status, *counters);
     return kExitOk;
@@ -246,7 +254,8 @@ constexpr const char* kFooter =
     "    mv /var/lib/node_exporter/dstm.prom.$$ /var/lib/node_exporter/dstm.prom\n"
     "  source <(dstmctl completion bash)\n"
     "\n"
-    "The protocol is documented in controlplane/ctl/PROTOCOL.md; more in controlplane/ctl/README.md.";
+    "The protocol is documented in controlplane/ctl/PROTOCOL.md; more in "
+    "controlplane/ctl/README.md.";
 
 int main_impl(int argc, char** argv) {
   Globals g;
@@ -328,7 +337,9 @@ int main_impl(int argc, char** argv) {
           if (a.required) o->required();
           break;
         }
-        case ArgKind::kFlag: parent->add_flag("--" + std::string(a.name), leaf.flags[i], help); break;
+        case ArgKind::kFlag:
+          parent->add_flag("--" + std::string(a.name), leaf.flags[i], help);
+          break;
         case ArgKind::kKeyword:
           keyword_help += (keyword_help.empty() ? "" : " | ") + std::string(a.name) + " " +
                           (a.type == ValueType::kIpv4 ? "A" : "B") + ": " + help;
@@ -361,7 +372,8 @@ int main_impl(int argc, char** argv) {
     }
     std::vector<std::string> rest = app.remaining(true);
     std::string what = e.what();
-    if (!rest.empty() && !rest[0].empty() && rest[0][0] != '-' && deepest->get_require_subcommand_min() > 0) {
+    if (!rest.empty() && !rest[0].empty() && rest[0][0] != '-' &&
+        deepest->get_require_subcommand_min() > 0) {
       what = "unknown command '" + rest[0] + "'" +
              (deepest == &app ? std::string() : " after '" + deepest->get_name() + "'");
     } else if (rest.empty() && deepest->get_require_subcommand_min() > 0 &&
@@ -383,4 +395,6 @@ int main_impl(int argc, char** argv) {
 }  // namespace
 }  // namespace dstm::ctl
 
-int main(int argc, char** argv) { return dstm::ctl::main_impl(argc, argv); }
+int main(int argc, char** argv) {
+  return dstm::ctl::main_impl(argc, argv);
+}

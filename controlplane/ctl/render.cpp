@@ -57,7 +57,9 @@ const Value& member(const Value& v, std::string_view key) {
   return m ? *m : kNull;
 }
 
-std::string text(const Value& v, std::string_view key) { return format_scalar(member(v, key)); }
+std::string text(const Value& v, std::string_view key) {
+  return format_scalar(member(v, key));
+}
 
 std::string time_of(const Value& v, std::string_view key) {
   const Value& m = member(v, key);
@@ -69,8 +71,8 @@ void print_page(const Value& result, std::size_t shown, std::string_view noun, s
   std::uint64_t total = member(result, "total").as_uint();
   std::uint64_t offset = member(result, "offset").as_uint();
   if (shown == 0) {
-    out << "no " << noun << (total ? " at offset " + std::to_string(offset) : std::string())
-        << " (" << total << " in all)\n";
+    out << "no " << noun << (total ? " at offset " + std::to_string(offset) : std::string()) << " ("
+        << total << " in all)\n";
     return;
   }
   out << offset + 1 << '-' << offset + shown << " of " << total << ' ' << noun;
@@ -145,8 +147,8 @@ void render_status(const Value& result, const Value& args, std::ostream& out) {
                                       text(*dataplane, "generation") + ", heartbeat " +
                                       text(*dataplane, "heartbeat_age_ms") + " ms ago"});
   } else {
-    summary.add_row({"dataplane", "NOT ATTACHED (last generation " +
-                                      text(*dataplane, "generation") + ")"});
+    summary.add_row(
+        {"dataplane", "NOT ATTACHED (last generation " + text(*dataplane, "generation") + ")"});
   }
   std::uint64_t applied = member(*dataplane, "applied_sequence").as_uint();
   std::uint64_t next = member(*dataplane, "next_sequence").as_uint();
@@ -172,7 +174,8 @@ void render_status(const Value& result, const Value& args, std::ostream& out) {
 
   const Array& lcores = member(*dataplane, "lcores").as_array();
   if (!lcores.empty()) {
-    Table t({{"LCORE", Table::Align::kRight}, {"RX", Table::Align::kRight},
+    Table t({{"LCORE", Table::Align::kRight},
+             {"RX", Table::Align::kRight},
              {"TX", Table::Align::kRight}});
     for (const Value& l : lcores) {
       t.add_row({text(l, "lcore"), format_rate_pps(member(l, "rx_pps").as_double()),
@@ -183,7 +186,9 @@ void render_status(const Value& result, const Value& args, std::ostream& out) {
   }
   const Array& pools = member(result, "pools").as_array();
   if (!pools.empty()) {
-    Table t({{"POOL"}, {"SIZE", Table::Align::kRight}, {"USED", Table::Align::kRight},
+    Table t({{"POOL"},
+             {"SIZE", Table::Align::kRight},
+             {"USED", Table::Align::kRight},
              {"USED%", Table::Align::kRight}});
     for (const Value& p : pools) {
       double size = member(p, "size").as_double();
@@ -214,7 +219,9 @@ void render_counters(const Value& result, const Value&, std::ostream& out) {
     out << "no counters to show (zero counters are hidden; --all shows them)\n";
     return;
   }
-  Table t({{"COUNTER"}, {"PACKETS", Table::Align::kRight}, {"BYTES", Table::Align::kRight},
+  Table t({{"COUNTER"},
+           {"PACKETS", Table::Align::kRight},
+           {"BYTES", Table::Align::kRight},
            {"DESCRIPTION"}});
   for (const Value& c : counters) {
     t.add_row({text(c, "name"), text(c, "packets"), format_bytes(member(c, "bytes").as_uint()),
@@ -224,8 +231,8 @@ void render_counters(const Value& result, const Value&, std::ostream& out) {
 }
 
 void render_mapping_add(const Value& result, const Value& args, std::ostream& out) {
-  out << "mapping " << text(args, "ipv4") << " -> " << text(args, "ipv6")
-      << " applied (sequence " << text(result, "applied_sequence") << ")\n";
+  out << "mapping " << text(args, "ipv4") << " -> " << text(args, "ipv6") << " applied (sequence "
+      << text(result, "applied_sequence") << ")\n";
 }
 
 void render_mapping_del(const Value& result, const Value& args, std::ostream& out) {
@@ -262,8 +269,11 @@ void render_leases(const Value& result, const Value&, std::ostream& out) {
 }
 
 void render_pools(const Value& result, const Value&, std::ostream& out) {
-  Table t({{"POOL"}, {"SIZE", Table::Align::kRight}, {"USED", Table::Align::kRight},
-           {"EXCLUDED", Table::Align::kRight}, {"FREE", Table::Align::kRight}});
+  Table t({{"POOL"},
+           {"SIZE", Table::Align::kRight},
+           {"USED", Table::Align::kRight},
+           {"EXCLUDED", Table::Align::kRight},
+           {"FREE", Table::Align::kRight}});
   for (const Value& p : member(result, "pools").as_array()) {
     std::uint64_t size = member(p, "size").as_uint(), used = member(p, "used").as_uint(),
                   excluded = member(p, "excluded").as_uint();
@@ -296,7 +306,8 @@ void render_sessions(const Value& result, const Value&, std::ostream& out) {
 
 namespace {
 
-void generic(const Value& v, const std::string& prefix, std::vector<std::pair<std::string, std::string>>& lines,
+void generic(const Value& v, const std::string& prefix,
+             std::vector<std::pair<std::string, std::string>>& lines,
              std::vector<std::pair<std::string, const Array*>>& tables) {
   if (v.is_object()) {
     for (const auto& [k, m] : v.as_object()) {

@@ -30,8 +30,8 @@ class Table {
 };
 
 // Human units.
-std::string format_rate_pps(double pps);           // "950 pps", "12.5 kpps", "1.48 Mpps"
-std::string format_bytes(std::uint64_t bytes);     // "512 B", "1.5 KiB", "2.0 GiB"
+std::string format_rate_pps(double pps);             // "950 pps", "12.5 kpps", "1.48 Mpps"
+std::string format_bytes(std::uint64_t bytes);       // "512 B", "1.5 KiB", "2.0 GiB"
 std::string format_duration(std::uint64_t seconds);  // "45s", "3m 5s", "2h 3m", "1d 2h 3m"
 std::string format_time(std::int64_t unix_seconds);  // "2026-11-22 09:00:00Z" (UTC)
 // A JSON scalar as text: strings bare, numbers exact, booleans yes/no, null "-".
