@@ -209,10 +209,23 @@ int run(const Globals& g, const Leaf& leaf) {
     }
     auto status = request(g, server, "status", json::Value(json::Object{}), exit_code);
     if (!status) return exit_code;
+    // The agent answers "counters" with an error while no dataplane publishes statistics;
+    // that is exactly when the status gauges (dstm_dataplane_attached 0) matter, so they are
+    // still written, without the counter families.
     auto counters =
-        request(g, server, "counters", json::Value(json::Object{{"all", true}}), exit_code);
-    if (!counters) return exit_code;
-    std::cout << prometheus_metrics(*status, *counters);
+        call(server ? g.server_socket : g.agent_socket, daemon_name(server), "counters",
+             json::Value(json::Object{{"all", true}}), std::chrono::milliseconds(g.timeout_ms));
+    if (!counters) {
+      std::cerr << "dstmctl: " << counters.error().message << '\n';
+      return counters.error().kind == CallError::Kind::kUnreachable ? kExitUnreachable : kExitError;
+    }
+    if (!counters->find("ok")->as_bool()) {
+      std::cerr << "dstmctl: warning: " << daemon_name(server) << ": "
+                << counters->find("error")->as_string() << " (counters left out)\n";
+      std::cout << prometheus_metrics(*status, json::Value());
+      return kExitOk;
+    }
+    std::cout << prometheus_metrics(*status, *counters->find("result"));
     return kExitOk;
   }
   auto result = request(g, server, c.cmd, *args, exit_code);

@@ -75,18 +75,21 @@ class Exposition {
 
 std::string prometheus_metrics(const Value& status, const Value& counters) {
   Exposition e;
-  const Array& list = member(counters, "counters").as_array();
-  e.family("dstm_dataplane_packets_total", "counter",
-           "Packets counted by dstm-dataplane, by counter (dataplane/counters.def).");
-  for (const Value& c : list) {
-    e.sample("dstm_dataplane_packets_total", member(c, "packets"), "counter",
-             member(c, "name").as_string());
-  }
-  e.family("dstm_dataplane_bytes_total", "counter",
-           "Bytes counted by dstm-dataplane, by counter (dataplane/counters.def).");
-  for (const Value& c : list) {
-    e.sample("dstm_dataplane_bytes_total", member(c, "bytes"), "counter",
-             member(c, "name").as_string());
+  // No "counters" result (no dataplane statistics): no counter families at all.
+  if (counters.is_object()) {
+    const Array& list = member(counters, "counters").as_array();
+    e.family("dstm_dataplane_packets_total", "counter",
+             "Packets counted by dstm-dataplane, by counter (dataplane/counters.def).");
+    for (const Value& c : list) {
+      e.sample("dstm_dataplane_packets_total", member(c, "packets"), "counter",
+               member(c, "name").as_string());
+    }
+    e.family("dstm_dataplane_bytes_total", "counter",
+             "Bytes counted by dstm-dataplane, by counter (dataplane/counters.def).");
+    for (const Value& c : list) {
+      e.sample("dstm_dataplane_bytes_total", member(c, "bytes"), "counter",
+               member(c, "name").as_string());
+    }
   }
 
   const Value& agent = member(status, "agent");

@@ -53,7 +53,8 @@ void render_sessions(const json::Value& result, const json::Value& args, std::os
 // Anything: scalars as "key  value" lines, arrays of objects as tables.
 void render_generic(const json::Value& result, const json::Value& args, std::ostream& out);
 
-// Prometheus text exposition format 0.0.4 from dstm-agent's "status" and "counters" results.
+// Prometheus text exposition format 0.0.4 from dstm-agent's "status" and "counters" results;
+// `counters` null leaves the counter families out.
 std::string prometheus_metrics(const json::Value& status, const json::Value& counters);
 
 }  // namespace dstm::ctl

@@ -306,10 +306,10 @@ def check_json(expected):
     return check
 
 
-def check_exposition(out):
+def check_exposition(out, expected=METRICS):
     """The text format's rules node_exporter's textfile collector enforces."""
-    if out != METRICS:
-        return f"metrics:\n{out}\nexpected:\n{METRICS}"
+    if out != expected:
+        return f"metrics:\n{out}\nexpected:\n{expected}"
     seen, current = set(), None
     sample = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"\})? '
                         r'(-?[0-9.e+]+|NaN)$')
@@ -428,9 +428,14 @@ tsp        -
     t.case("error answer without code", ["lease", "release", "192.0.2.10"], rc=1, stdout="",
            stderr_has="dstm-server: no lease for 192.0.2.10\n",
            server=[req("lease.release", ipv4="192.0.2.10")])
-    a.answers["counters"] = ("error", "dataplane not attached")
-    t.case("metrics, error answer", ["metrics", "--format", "prometheus"], rc=1, stdout="",
-           stderr_has="dataplane not attached", agent=[req("status"), req("counters", all=True)])
+    a.answers["counters"] = ("error", "no dataplane statistics")
+    t.case("metrics without dataplane counters", ["metrics", "--format", "prometheus"],
+           stdout=lambda o: check_exposition(o, METRICS[METRICS.index("# HELP dstm_agent_info"):]),
+           stderr_has="warning: dstm-agent: no dataplane statistics (counters left out)",
+           agent=[req("status"), req("counters", all=True)])
+    a.answers["status"] = ("error", "busy", 530)
+    t.case("metrics, error answer to status", ["metrics", "--format", "prometheus"], rc=1,
+           stdout="", stderr_has="dstm-agent: busy (code 530)", agent=[req("status")])
     a.answers["status"] = ("raw", b"this is not json\n")
     t.case("invalid answer", ["show", "status"], rc=1, stdout="",
            stderr_has="sent an invalid answer: offset 0", agent=[req("status")])
