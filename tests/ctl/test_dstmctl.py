@@ -10,6 +10,7 @@ Usage: test_dstmctl.py PATH/TO/dstmctl [-v]
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -524,6 +525,7 @@ tsp        -
     a.close()
     s.close()
     dead.close()
+    shutil.rmtree(t.tmp, ignore_errors=True)
     print(f"ctl: {t.passed} passed, {t.failed} failed")
     return 0 if t.failed == 0 else 1
 
