@@ -40,8 +40,8 @@ class Value {
   Value(std::uint64_t u);
   // The other integer types (unsigned, long long, ...), so Value(5u) is not ambiguous.
   template <class T>
-    requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>)
-  Value(T i) : Value(convert(i)) {}
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>) Value(T i)
+      : Value(convert(i)) {}
   Value(double d) : v_(d) {}
   Value(std::string s) : v_(std::move(s)) {}
   Value(const char* s) : v_(std::string(s)) {}
@@ -103,9 +103,9 @@ class Value {
 };
 
 struct Limits {
-  std::size_t max_bytes = 1 << 20;     // the whole text
-  std::size_t max_depth = 32;          // nested arrays/objects (the parser recurses this deep)
-  std::size_t max_elements = 100000;   // values in the document, containers included
+  std::size_t max_bytes = 1 << 20;    // the whole text
+  std::size_t max_depth = 32;         // nested arrays/objects (the parser recurses this deep)
+  std::size_t max_elements = 100000;  // values in the document, containers included
 };
 
 // Strict RFC 8259: one value with optional whitespace around it (any type at the top level,

@@ -18,14 +18,15 @@ class Parser {
 
   Expected<Value, std::string> run() {
     if (text_.size() > limits_.max_bytes) {
-      return fail_at(0, "document is " + std::to_string(text_.size()) + " bytes, over the limit of " +
-                            std::to_string(limits_.max_bytes));
+      return fail_at(0, "document is " + std::to_string(text_.size()) +
+                            " bytes, over the limit of " + std::to_string(limits_.max_bytes));
     }
     skip_whitespace();
     Value v;
     if (!parse_value(v, 0)) return unexpected(std::move(error_));
     skip_whitespace();
-    if (pos_ != text_.size()) return fail_at(pos_, "unexpected " + describe(pos_) + " after the value");
+    if (pos_ != text_.size())
+      return fail_at(pos_, "unexpected " + describe(pos_) + " after the value");
     return v;
   }
 
@@ -67,17 +68,22 @@ class Parser {
     if (!count_element(pos_)) return false;
     if (pos_ >= text_.size()) return error(pos_, "expected a value, found end of input");
     switch (text_[pos_]) {
-      case '{': return parse_object(out, depth + 1);
-      case '[': return parse_array(out, depth + 1);
+      case '{':
+        return parse_object(out, depth + 1);
+      case '[':
+        return parse_array(out, depth + 1);
       case '"': {
         std::string s;
         if (!parse_string(s)) return false;
         out = Value(std::move(s));
         return true;
       }
-      case 't': return parse_literal("true", Value(true), out);
-      case 'f': return parse_literal("false", Value(false), out);
-      case 'n': return parse_literal("null", Value(), out);
+      case 't':
+        return parse_literal("true", Value(true), out);
+      case 'f':
+        return parse_literal("false", Value(false), out);
+      case 'n':
+        return parse_literal("null", Value(), out);
       default:
         if (text_[pos_] == '-' || (text_[pos_] >= '0' && text_[pos_] <= '9')) {
           return parse_number(out);
@@ -213,7 +219,8 @@ class Parser {
         ++pos_;
         return true;
       }
-      if (c < 0x20) return error(pos_, "control character " + describe(pos_) + " in string (escape it)");
+      if (c < 0x20)
+        return error(pos_, "control character " + describe(pos_) + " in string (escape it)");
       if (c >= 0x80) {
         // §8.1: JSON text is UTF-8; take one whole, valid sequence.
         std::size_t n = utf8_sequence_length(text_.substr(pos_));
@@ -228,14 +235,30 @@ class Parser {
       char e = text_[pos_ + 1];
       pos_ += 2;
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           std::uint32_t cp;
           if (!parse_hex4(pos_, cp)) return false;
@@ -257,7 +280,8 @@ class Parser {
           append_utf8(out, cp);
           break;
         }
-        default: return error(esc, "invalid escape " + describe(esc + 1) + " in string");
+        default:
+          return error(esc, "invalid escape " + describe(esc + 1) + " in string");
       }
     }
   }
@@ -265,7 +289,9 @@ class Parser {
   // §6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
   bool parse_number(Value& out) {
     std::size_t start = pos_;
-    auto digit = [&](std::size_t at) { return at < text_.size() && text_[at] >= '0' && text_[at] <= '9'; };
+    auto digit = [&](std::size_t at) {
+      return at < text_.size() && text_[at] >= '0' && text_[at] <= '9';
+    };
     std::size_t p = pos_;
     bool negative = text_[p] == '-';
     if (negative) ++p;

@@ -27,12 +27,16 @@ bool Value::is_uint64() const {
   return v_.index() == kUint || (v_.index() == kInt && std::get<kInt>(v_) >= 0);
 }
 
-bool Value::as_bool() const { return is_bool() && std::get<kBool>(v_); }
+bool Value::as_bool() const {
+  return is_bool() && std::get<kBool>(v_);
+}
 
 std::int64_t Value::as_int() const {
   switch (v_.index()) {
-    case kInt: return std::get<kInt>(v_);
-    case kUint: return std::numeric_limits<std::int64_t>::max();
+    case kInt:
+      return std::get<kInt>(v_);
+    case kUint:
+      return std::numeric_limits<std::int64_t>::max();
     case kDouble: {
       double d = std::get<kDouble>(v_);
       if (!(d == d)) return 0;  // NaN
@@ -41,37 +45,47 @@ std::int64_t Value::as_int() const {
       if (d <= -9223372036854775808.0) return std::numeric_limits<std::int64_t>::min();
       return static_cast<std::int64_t>(d);
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
 std::uint64_t Value::as_uint() const {
   switch (v_.index()) {
-    case kInt: return std::get<kInt>(v_) < 0 ? 0 : static_cast<std::uint64_t>(std::get<kInt>(v_));
-    case kUint: return std::get<kUint>(v_);
+    case kInt:
+      return std::get<kInt>(v_) < 0 ? 0 : static_cast<std::uint64_t>(std::get<kInt>(v_));
+    case kUint:
+      return std::get<kUint>(v_);
     case kDouble: {
       double d = std::get<kDouble>(v_);
       if (!(d > 0)) return 0;  // negative, zero or NaN
       if (d >= 18446744073709551616.0) return std::numeric_limits<std::uint64_t>::max();
       return static_cast<std::uint64_t>(d);
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
 double Value::as_double() const {
   switch (v_.index()) {
-    case kInt: return static_cast<double>(std::get<kInt>(v_));
-    case kUint: return static_cast<double>(std::get<kUint>(v_));
-    case kDouble: return std::get<kDouble>(v_);
-    default: return 0;
+    case kInt:
+      return static_cast<double>(std::get<kInt>(v_));
+    case kUint:
+      return static_cast<double>(std::get<kUint>(v_));
+    case kDouble:
+      return std::get<kDouble>(v_);
+    default:
+      return 0;
   }
 }
 
 const std::string& Value::as_string() const {
   return is_string() ? std::get<kString>(v_) : kEmptyString;
 }
-const Array& Value::as_array() const { return is_array() ? std::get<kArray>(v_) : kEmptyArray; }
+const Array& Value::as_array() const {
+  return is_array() ? std::get<kArray>(v_) : kEmptyArray;
+}
 Array& Value::as_array() {
   if (!is_array()) v_ = Array{};
   return std::get<kArray>(v_);
@@ -101,18 +115,27 @@ Value& Value::operator[](std::string_view key) {
   return members.back().second;
 }
 
-void Value::push_back(Value v) { as_array().push_back(std::move(v)); }
+void Value::push_back(Value v) {
+  as_array().push_back(std::move(v));
+}
 
 bool operator==(const Value& a, const Value& b) {
   if (a.v_.index() != b.v_.index()) return false;
   switch (a.v_.index()) {
-    case Value::kNull: return true;
-    case Value::kBool: return std::get<Value::kBool>(a.v_) == std::get<Value::kBool>(b.v_);
-    case Value::kInt: return std::get<Value::kInt>(a.v_) == std::get<Value::kInt>(b.v_);
-    case Value::kUint: return std::get<Value::kUint>(a.v_) == std::get<Value::kUint>(b.v_);
-    case Value::kDouble: return std::get<Value::kDouble>(a.v_) == std::get<Value::kDouble>(b.v_);
-    case Value::kString: return std::get<Value::kString>(a.v_) == std::get<Value::kString>(b.v_);
-    case Value::kArray: return std::get<Value::kArray>(a.v_) == std::get<Value::kArray>(b.v_);
+    case Value::kNull:
+      return true;
+    case Value::kBool:
+      return std::get<Value::kBool>(a.v_) == std::get<Value::kBool>(b.v_);
+    case Value::kInt:
+      return std::get<Value::kInt>(a.v_) == std::get<Value::kInt>(b.v_);
+    case Value::kUint:
+      return std::get<Value::kUint>(a.v_) == std::get<Value::kUint>(b.v_);
+    case Value::kDouble:
+      return std::get<Value::kDouble>(a.v_) == std::get<Value::kDouble>(b.v_);
+    case Value::kString:
+      return std::get<Value::kString>(a.v_) == std::get<Value::kString>(b.v_);
+    case Value::kArray:
+      return std::get<Value::kArray>(a.v_) == std::get<Value::kArray>(b.v_);
     case Value::kObject: {
       const Object& x = std::get<Value::kObject>(a.v_);
       const Object& y = std::get<Value::kObject>(b.v_);

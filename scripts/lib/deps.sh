@@ -10,6 +10,7 @@ DSTM_BUILD_PACKAGES=(
   libasio-dev                                     # standalone Asio: the control plane's sockets and timers
   catch2 libbenchmark-dev                         # unit tests, micro-benchmarks
   python3 python3-scapy                           # count_catch.py; conformance cases (scapy, /usr/bin/python3)
+  libcli11-dev                                    # CLI11: dstmctl's subcommands (header-only)
 )
 
 # ensure_packages PKG...: apt-get installs the ones that are missing; silent when all are present.

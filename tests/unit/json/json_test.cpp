@@ -1,10 +1,10 @@
 // lib/json: RFC 8259's examples, escapes, numbers, every parse error, limits, round trips.
+#include "json/json.h"
+
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <limits>
 #include <string>
-
-#include "json/json.h"
 
 using namespace dstm::json;
 
@@ -107,7 +107,10 @@ TEST_CASE("string escapes: every short form, \\u, surrogate pairs, raw UTF-8", "
   CHECK(serialize(Value(std::string("\x01\x1f\x00", 3))) == R"("\u0001\u001f\u0000")");
   CHECK(serialize(Value("\xC3\xA9\x7F")) == "\"\xC3\xA9\x7F\"");
   // Bytes that are not UTF-8 become U+FFFD, so the output is always valid JSON.
-  CHECK(serialize(Value("a\xFF" "b\xC3")) == "\"a\xEF\xBF\xBD" "b\xEF\xBF\xBD\"");
+  CHECK(serialize(Value("a\xFF"
+                        "b\xC3")) ==
+        "\"a\xEF\xBF\xBD"
+        "b\xEF\xBF\xBD\"");
   CHECK(parse(serialize(Value("\xED\xA0\x80"))).has_value());
 }
 
@@ -205,10 +208,10 @@ TEST_CASE("every parse error names its offset and what went wrong", "[json]") {
       {"\"\\uD800\\u0041\"", "offset 1: high surrogate \\u escape without its low half"},
       {"\"\\uD800\\uZZZZ\"", "offset 9: \\u needs four hex digits, found 'Z'"},
       {"\"\xFF\"", "offset 1: invalid UTF-8 in string"},
-      {"\"\xC0\xAF\"", "offset 1: invalid UTF-8 in string"},          // overlong '/'
-      {"\"\xED\xA0\x80\"", "offset 1: invalid UTF-8 in string"},      // encoded surrogate
-      {"\"\xF4\x90\x80\x80\"", "offset 1: invalid UTF-8 in string"},  // above U+10FFFF
-      {"\"\xE2\x82\"", "offset 1: invalid UTF-8 in string"},          // truncated
+      {"\"\xC0\xAF\"", "offset 1: invalid UTF-8 in string"},              // overlong '/'
+      {"\"\xED\xA0\x80\"", "offset 1: invalid UTF-8 in string"},          // encoded surrogate
+      {"\"\xF4\x90\x80\x80\"", "offset 1: invalid UTF-8 in string"},      // above U+10FFFF
+      {"\"\xE2\x82\"", "offset 1: invalid UTF-8 in string"},              // truncated
       {"\xEF\xBB\xBF{}", "offset 0: expected a value, found byte 0xEF"},  // BOM
       {"01", "offset 0: leading zero in number"},
       {"-01", "offset 0: leading zero in number"},
@@ -304,8 +307,8 @@ TEST_CASE("equality: deep, objects as sets of members", "[json]") {
 TEST_CASE("round trip: parse, serialize, parse gives the same value", "[json]") {
   auto text = GENERATE(as<std::string>{}, "null", "[]", "{}", "[[],{}]", "-1.25e-7",
                        "123456789012345678", "18446744073709551615", "\"\\u0001\\\"\\\\\"",
-                       R"({"a":[1,2.5,"x",{"b":null}],"c":false,"d":"\uD834\uDD1E"})",
-                       "0.1", "1e308", "5e-324", "-0.0", "[1.0,1]");
+                       R"({"a":[1,2.5,"x",{"b":null}],"c":false,"d":"\uD834\uDD1E"})", "0.1",
+                       "1e308", "5e-324", "-0.0", "[1.0,1]");
   Value v = parse_ok(text);
   std::string once = serialize(v);
   Value again = parse_ok(once);
