@@ -132,6 +132,35 @@ Section::Section(const toml::table& root, std::string_view path, Errors& errors)
   table_ = t;
 }
 
+Section::Section(const toml::table* table, std::string display, Errors& errors)
+    : path_(std::move(display)), errors_(errors), table_(table) {}
+
+std::vector<const toml::table*> table_array(const toml::table& root, std::string_view name,
+                                            std::span<const std::string_view> keys, Errors& errors) {
+  std::vector<const toml::table*> out;
+  const toml::node* n = root.get(name);
+  if (n == nullptr) return out;
+  const auto* array = n->as_array();
+  if (array == nullptr || !array->is_array_of_tables()) {
+    errors.fail(line_of(n->source()), name,
+                "expected [[" + std::string(name) + "]] tables, got " + std::string(type_name(n->type())));
+    return out;
+  }
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const auto* t = array->get(i)->as_table();
+    for (auto&& [k, v] : *t) {
+      if (!contains(keys, k.str())) {
+        std::string known;
+        for (auto key : keys) known += (known.empty() ? "" : ", ") + std::string(key);
+        errors.fail(line_of(k.source()), std::string(name) + "[" + std::to_string(i) + "]." + std::string(k.str()),
+                    "unknown key in [[" + std::string(name) + "]] (known: " + known + ")");
+      }
+    }
+    out.push_back(t);
+  }
+  return out;
+}
+
 const toml::node* Section::get(std::string_view key) const {
   return table_ != nullptr ? table_->get(key) : nullptr;
 }

@@ -47,6 +47,12 @@ class Errors {
 Expected<toml::table, std::string> parse(std::string_view text, std::string_view source,
                                          const Schema& schema);
 
+// The tables of an array of tables (`[[name]]` at the top level); each element's keys are
+// checked against `keys` (unknown ones are errors naming "name[i].key"). Declare `name` as a
+// value key of the Schema. Empty when absent.
+std::vector<const toml::table*> table_array(const toml::table& root, std::string_view name,
+                                            std::span<const std::string_view> keys, Errors& errors);
+
 // The whole file, or "PATH: cannot read: <errno text>".
 Expected<std::string, std::string> read_text_file(const std::string& path);
 
@@ -54,6 +60,8 @@ Expected<std::string, std::string> read_text_file(const std::string& path);
 class Section {
  public:
   Section(const toml::table& root, std::string_view path, Errors& errors);
+  // One element of an array of tables ([[tep]]), named `display` ("tep[0]") in errors.
+  Section(const toml::table* table, std::string display, Errors& errors);
 
   const toml::node* get(std::string_view key) const;
   bool present() const { return table_ != nullptr; }

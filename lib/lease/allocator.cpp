@@ -209,7 +209,7 @@ Expected<Lease, tsp::Status> Allocator::allocate(const std::string& identity, bo
     cursor_ = (*index + 1) % total_;
   }
 
-  Lease lease{address_at(*index), node, identity, anonymous, now + clamp(lifetime_s)};
+  Lease lease{address_at(*index), node, identity, anonymous, now + clamp(lifetime_s), {}};
   insert(lease, *index);
   return lease;
 }

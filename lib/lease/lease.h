@@ -49,6 +49,9 @@ struct Lease {
   std::string identity;   // SASL authentication identity; for anonymous leases informative only
   bool anonymous = false;
   std::uint64_t expires_at = 0;  // the lease is over when now >= expires_at
+  // The TEP configured for this lease (dstm-server's [[tep]] name). Kept by the server and the
+  // store; the Allocator neither reads nor sets it.
+  std::string tep;
 
   bool operator==(const Lease&) const = default;
 };
@@ -157,7 +160,7 @@ class Allocator {
 // acknowledged to a node or a TEP — before commit() returns success.
 class LeaseStore {
  public:
-  static constexpr int kSchemaVersion = 1;  // PRAGMA user_version
+  static constexpr int kSchemaVersion = 2;  // PRAGMA user_version
 
   static Expected<LeaseStore, std::string> open(const std::string& path);
 

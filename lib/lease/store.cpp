@@ -25,6 +25,10 @@ constexpr const char* kMigrations[] = {
     "  anonymous  INTEGER NOT NULL,"
     "  expires_at INTEGER NOT NULL);"
     "PRAGMA user_version = 1;",
+    // v1 -> v2. Which TEP holds the mapping, so a restarted server re-pushes each lease to
+    // the TEP that has it (and deletes it there at expiry).
+    "ALTER TABLE leases ADD COLUMN tep TEXT NOT NULL DEFAULT '';"
+    "PRAGMA user_version = 2;",
 };
 static_assert(std::size(kMigrations) == LeaseStore::kSchemaVersion);
 
@@ -47,10 +51,10 @@ Expected<LeaseStore, std::string> LeaseStore::open(const std::string& path) {
   store.statements_ = std::make_unique<Statements>();
   auto& st = *store.statements_;
   const std::pair<sqlite::Statement*, const char*> sql[] = {
-      {&st.put, "INSERT OR REPLACE INTO leases (ipv4, ipv6, identity, anonymous, expires_at) "
-                "VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&st.put, "INSERT OR REPLACE INTO leases (ipv4, ipv6, identity, anonymous, expires_at, tep) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
       {&st.remove, "DELETE FROM leases WHERE ipv4 = ?1"},
-      {&st.load_all, "SELECT ipv4, ipv6, identity, anonymous, expires_at FROM leases ORDER BY ipv4"},
+      {&st.load_all, "SELECT ipv4, ipv6, identity, anonymous, expires_at, tep FROM leases ORDER BY ipv4"},
       {&st.begin, "BEGIN IMMEDIATE"},
       {&st.commit, "COMMIT"},
       {&st.rollback, "ROLLBACK"},
@@ -79,6 +83,7 @@ Expected<void, std::string> LeaseStore::put(const Lease& lease) {
                     SQLITE_TRANSIENT);
   sqlite3_bind_int(s, 4, lease.anonymous ? 1 : 0);
   sqlite3_bind_int64(s, 5, static_cast<sqlite3_int64>(lease.expires_at));
+  sqlite3_bind_text(s, 6, lease.tep.data(), static_cast<int>(lease.tep.size()), SQLITE_TRANSIENT);
   return exec(s);
 }
 
@@ -111,6 +116,9 @@ Expected<std::vector<Lease>, std::string> LeaseStore::load_all() const {
                                      : std::string();
     lease.anonymous = sqlite3_column_int(s, 3) != 0;
     lease.expires_at = static_cast<std::uint64_t>(expires_at);
+    const auto* tep = reinterpret_cast<const char*>(sqlite3_column_text(s, 5));
+    lease.tep = tep != nullptr ? std::string(tep, static_cast<std::size_t>(sqlite3_column_bytes(s, 5)))
+                               : std::string();
     out.push_back(std::move(lease));
   }
   sqlite3_reset(s);

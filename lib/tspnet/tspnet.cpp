@@ -152,6 +152,7 @@ struct Listener::Shared {
     for (auto& event : session.take_events()) {
       if (auto* a = std::get_if<tsp::Authenticated>(&event)) {
         ++counters.authenticated;
+        self->note_mechanism(a->mechanism);
         backoff.erase(source_key(self->peer()));
         log::info(config.name + " " + label + ": authenticated as '" + a->identity + "' (" +
                   std::string(tsp::sasl::wire_name(a->mechanism)) + ")");

@@ -63,6 +63,10 @@ class Session {
   bool stream() const { return stream_; }                    // TCP (else RUDP)
   std::uint64_t since_ms() const { return since_ms_; }       // steady clock, ms
   virtual const std::string& identity() const = 0;
+  // The SASL mechanism the client authenticated with (nullopt before): the DSTM server treats
+  // ANONYMOUS sessions by their IPv6 address, not by the "anonymous" identity.
+  std::optional<tsp::sasl::Mechanism> mechanism() const { return mechanism_; }
+  void note_mechanism(tsp::sasl::Mechanism m) { mechanism_ = m; }  // by the listener
   virtual bool open() const = 0;
   // A server-initiated request (Tunnel Delete at lease end, DSTM profile §4.3). TCP only:
   // RUDP cannot send unprompted. False when not sent.
@@ -78,6 +82,7 @@ class Session {
   std::string peer_;
   bool stream_;
   std::uint64_t since_ms_;
+  std::optional<tsp::sasl::Mechanism> mechanism_;
 };
 
 using SessionPtr = std::shared_ptr<Session>;

@@ -16,7 +16,7 @@ namespace {
 
 Lease lease(const char* ipv4, std::uint16_t host, const char* identity, bool anonymous,
             std::uint64_t expires_at) {
-  return Lease{v4(ipv4), node(1, host), identity, anonymous, expires_at};
+  return Lease{v4(ipv4), node(1, host), identity, anonymous, expires_at, {}};
 }
 
 // Reads one PRAGMA through a separate connection, as an operator's sqlite3 shell would.
@@ -187,4 +187,35 @@ TEST_CASE("restore keeps the later-expiring of duplicates and rejects unknown ad
   CHECK(again.rejected.empty());
   CHECK(a.active_count() == 1);
   CHECK_FALSE(a.find(v4("10.0.0.5")));
+}
+
+TEST_CASE("store: the TEP of a lease round-trips; a v1 store is migrated in place", "[lease]") {
+  TempDir dir;
+  const auto path = dir.file("leases.db");
+  {
+    // A store as schema v1 wrote it: no tep column.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "CREATE TABLE leases (ipv4 INTEGER PRIMARY KEY, ipv6 BLOB NOT NULL CHECK "
+                         "(length(ipv6) = 16), identity TEXT NOT NULL, anonymous INTEGER NOT NULL, "
+                         "expires_at INTEGER NOT NULL);"
+                         "INSERT INTO leases VALUES (167772161, x'20010db8000000010000000000000001', "
+                         "'alice', 0, 100);"
+                         "PRAGMA user_version = 1;",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = LeaseStore::open(path);
+  REQUIRE(store);
+  auto loaded = store->load_all();
+  REQUIRE(loaded);
+  REQUIRE(loaded->size() == 1);
+  CHECK((*loaded)[0].identity == "alice");
+  CHECK((*loaded)[0].tep.empty());
+  Lease l = (*loaded)[0];
+  l.tep = "tep-east";
+  REQUIRE(store->put(l));
+  CHECK(store->load_all()->at(0).tep == "tep-east");
+  CHECK(pragma_text(path, "PRAGMA user_version") == "2");
 }
