@@ -2,7 +2,8 @@
 // agent benchmark. Connects (TCP or reliable UDP), authenticates, sends the requests given on
 // the command line and prints one line per answer:
 //   <code> <action> client=<ipv4>/<ipv6> server=<ipv4>/<ipv6>
-// Requests: create V4 V6 | replace V4 V6 | delete V4 [V6] | info [V4]
+// Requests: create [V4] [V6] | replace V4 V6 | delete V4 [V6] | info [V4] | accept | wait-delete
+// (a node: create with its IPv6 only, accept the offer, then wait for the server's delete).
 // --bench N: N creates of consecutive addresses from --bench-base, then one JSON line with
 // the create-to-answer latency percentiles (the agent answers only once the dataplane applied).
 #include <arpa/inet.h>
@@ -126,6 +127,8 @@ std::string describe_reply(const TunnelReply& r) {
     return (v4 ? v4->value : "-") + "/" + (v6 ? v6->value : "-");
   };
   out += " client=" + pair(m.client) + " server=" + pair(m.server);
+  if (m.lifetime) out += " lifetime=" + std::to_string(*m.lifetime);
+  if (m.client && m.client->keepalive) out += " keepalive=" + std::to_string(m.client->keepalive->interval);
   return out;
 }
 
@@ -244,16 +247,39 @@ int main(int argc, char** argv) {
 
   for (std::size_t i = 0; i < o.words.size();) {
     const std::string verb = o.words[i++];
-    auto arg = [&]() -> std::string { return i < o.words.size() && o.words[i].find_first_of(".:") != std::string::npos ? o.words[i++] : ""; };
+    // The addresses after a verb, told apart by their form.
+    std::string v4, v6;
+    while (i < o.words.size() && o.words[i].find_first_of(".:") != std::string::npos) {
+      const std::string& a = o.words[i++];
+      (a.find(':') != std::string::npos ? v6 : v4) = a;
+    }
+    if (verb == "accept") {
+      if (!s.accept()) usage("accept: no offer to accept");
+      for (auto& w : s.take_writes()) link.send(w);
+      std::printf("accepted\n");
+      std::fflush(stdout);
+      continue;
+    }
+    if (verb == "wait-delete") {
+      // A node's kept-open session: wait for the server's Tunnel Delete.
+      std::optional<TunnelMessage> deleted;
+      const bool ok = pump(s, link, [&] {
+        for (auto& e : s.take_events()) {
+          if (auto* r = std::get_if<ServerRequest>(&e)) deleted = r->message;
+        }
+        return deleted.has_value();
+      });
+      std::printf("%s\n", ok ? ("server " + std::string(xml_name(deleted->action))).c_str() : "no request");
+      if (!ok) return 1;
+      continue;
+    }
     TunnelMessage m;
     if (verb == "create" || verb == "replace") {
-      const std::string v4 = arg(), v6 = arg();
       m = make_request(TunnelAction::kCreate, v4, v6, verb == "replace");
     } else if (verb == "delete") {
-      const std::string v4 = arg(), v6 = arg();
       m = make_request(TunnelAction::kDelete, v4, v6, false);
     } else if (verb == "info") {
-      m = make_request(TunnelAction::kInfo, arg(), "", false);
+      m = make_request(TunnelAction::kInfo, v4, v6, false);
     } else {
       usage(("unknown request " + verb).c_str());
     }
