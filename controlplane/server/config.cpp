@@ -111,8 +111,8 @@ void read_pool(const toml::table& root, config::Errors& errors, ServerConfig& cf
       p.excluded.push_back(*a);
     }
   }
-  s.integer_into("default_lifetime", 60, 365 * 86400, p.default_lifetime_s);
-  s.integer_into("max_lifetime", 60, 365 * 86400, p.max_lifetime_s);
+  s.integer_into("default_lifetime", 1, 365 * 86400, p.default_lifetime_s);
+  s.integer_into("max_lifetime", 1, 365 * 86400, p.max_lifetime_s);
   if (p.default_lifetime_s > p.max_lifetime_s) {
     s.fail_key("default_lifetime", "is longer than pool.max_lifetime");
   }
