@@ -141,12 +141,12 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  auto service = TepService::start(config, now_ms());
+  asio::io_context io(1);
+  auto service = TepService::start(io, config, now_ms());
   if (!service) {
     std::fprintf(stderr, "dstm-agent: %s\n", service.error().c_str());
     return 1;
   }
-  asio::io_context io(1);
   tsp::sasl::OpenSslNonceSource nonces;
   TepApplication app(**service);
   tspnet::Listener listener(io, listener_config(config), credentials, nonces, app);
@@ -174,8 +174,11 @@ int main(int argc, char** argv) {
   // latency is the dataplane's, not ours; otherwise 20 ms (restart detection, heartbeat).
   asio::steady_timer tick(io);
   std::uint64_t last_sample = 0;
-  std::function<void()> arm = [&] {
-    tick.expires_after((*service)->waiting() ? std::chrono::microseconds(100) : std::chrono::milliseconds(20));
+  bool fast = false;
+  std::function<void(bool)> arm = [&](bool want_fast) {
+    fast = want_fast;
+    // Re-arming cancels the pending wait: its handler sees operation_aborted and returns.
+    tick.expires_after(fast ? std::chrono::microseconds(100) : std::chrono::microseconds(20000));
     tick.async_wait([&](asio::error_code ec) {
       if (ec) return;
       const std::uint64_t now = now_ms();
@@ -184,10 +187,14 @@ int main(int argc, char** argv) {
         control.sample();
         last_sample = now;
       }
-      arm();
+      arm((*service)->waiting());
     });
   };
-  arm();
+  // A new waiter switches to the fast tick at once instead of at the next slow one.
+  (*service)->set_wakeup([&] {
+    if (!fast) arm(true);
+  });
+  arm(false);
 
   auto signals = daemon::handle_signals(
       io,

@@ -26,7 +26,7 @@ static_assert(std::size(kMigrations) == MappingStore::kSchemaVersion);
 std::string_view origin_name(Origin o) { return o == Origin::kTsp ? "tsp" : "static"; }
 
 struct MappingStore::Statements {
-  sqlite::Statement put, remove, load_all;
+  sqlite::Statement put, remove, load_all, begin, commit, rollback;
 };
 
 MappingStore::MappingStore(sqlite::Database db) : db_(std::move(db)) {}
@@ -45,6 +45,9 @@ Expected<MappingStore, std::string> MappingStore::open(const std::string& path) 
                 "VALUES (?1, ?2, ?3, ?4, ?5)"},
       {&st.remove, "DELETE FROM mappings WHERE ipv4 = ?1"},
       {&st.load_all, "SELECT ipv4, ipv6, origin, owner, since FROM mappings ORDER BY ipv4"},
+      {&st.begin, "BEGIN IMMEDIATE"},
+      {&st.commit, "COMMIT"},
+      {&st.rollback, "ROLLBACK"},
   };
   for (const auto& [out, text] : sql) {
     auto statement = store.db_.prepare(text);
@@ -102,6 +105,17 @@ Expected<std::vector<Mapping>, std::string> MappingStore::load_all() const {
   if (rc != SQLITE_DONE) return unexpected(db_.error("mapping store: load"));
   return out;
 }
+
+Expected<void, std::string> MappingStore::begin() { return db_.exec(statements_->begin.get()); }
+
+Expected<void, std::string> MappingStore::commit() {
+  auto r = db_.exec(statements_->commit.get());
+  // A failed COMMIT may leave the transaction open: roll it back so nothing of it survives.
+  if (!r && db_.in_transaction()) (void)db_.exec(statements_->rollback.get());
+  return r;
+}
+
+Expected<void, std::string> MappingStore::rollback() { return db_.exec(statements_->rollback.get()); }
 
 const Mapping* MappingSet::find(net::Ipv4Address ipv4) const {
   auto it = by_ipv4_.find(ipv4.to_host());

@@ -40,10 +40,15 @@ class MappingStore {
   MappingStore& operator=(MappingStore&&) noexcept;
   ~MappingStore();
 
-  // Each call is one durable transaction when it returns success.
+  // Outside begin()/commit() each call is one durable transaction when it returns success;
+  // inside a batch nothing is durable before commit() returns (daemon::GroupCommit).
   Expected<void, std::string> put(const Mapping& m);
   Expected<void, std::string> remove(net::Ipv4Address ipv4);
   Expected<std::vector<Mapping>, std::string> load_all() const;
+  Expected<void, std::string> begin();
+  Expected<void, std::string> commit();
+  Expected<void, std::string> rollback();
+  bool in_batch() const { return db_.in_transaction(); }
 
  private:
   struct Statements;

@@ -19,10 +19,17 @@ std::uint64_t unix_now() {
 
 }  // namespace
 
-TepService::TepService(const AgentConfig& config, MappingStore store, std::unique_ptr<RingFeed> feed)
-    : config_(config), store_(std::move(store)), feed_(std::move(feed)) {}
+TepService::TepService(asio::io_context& io, const AgentConfig& config, MappingStore store,
+                       std::unique_ptr<RingFeed> feed)
+    : config_(config), store_(std::move(store)), writer_(io, store_, "mapping store"), feed_(std::move(feed)) {}
 
-Expected<std::unique_ptr<TepService>, std::string> TepService::start(const AgentConfig& config,
+void TepService::persist(std::function<Expected<void, std::string>(MappingStore&)> write,
+                         std::function<void(bool)> done) {
+  writer_.write(std::move(write), std::move(done));
+}
+
+Expected<std::unique_ptr<TepService>, std::string> TepService::start(asio::io_context& io,
+                                                                     const AgentConfig& config,
                                                                      std::uint64_t now_ms) {
   auto store = MappingStore::open(config.store_path);
   if (!store) return unexpected(store.error());
@@ -30,7 +37,7 @@ Expected<std::unique_ptr<TepService>, std::string> TepService::start(const Agent
   if (!rows) return unexpected(rows.error());
   auto feed = RingFeed::open(config.shm_name, config.ring_capacity);
   if (!feed) return unexpected(feed.error());
-  std::unique_ptr<TepService> service(new TepService(config, std::move(*store), std::move(*feed)));
+  std::unique_ptr<TepService> service(new TepService(io, config, std::move(*store), std::move(*feed)));
   std::size_t outside = 0;
   for (const auto& m : *rows) {
     // A pool removed from the config since: keep the row (the operator may put the pool
@@ -89,6 +96,7 @@ void TepService::wait(std::uint64_t sequence, std::uint64_t now_ms,
     return;
   }
   waiters_.push_back(Waiter{sequence, feed_->epoch(), now_ms + config_.apply_timeout_ms, std::move(then)});
+  if (wakeup_) wakeup_();
 }
 
 void TepService::tick(std::uint64_t now_ms) {
@@ -122,21 +130,30 @@ void TepService::tick(std::uint64_t now_ms) {
   for (auto& w : due) w.then(feed_->is_applied(w.sequence), w.sequence);
 }
 
-void TepService::undo_create(const Mapping& installed, const std::optional<Mapping>& previous) {
+void TepService::undo_create(const Mapping& installed, const std::optional<Mapping>& previous,
+                             std::function<void()> then) {
   // Only when our mapping is still the current one: a later request for the same address
   // has decided since, and its decision stands.
   const Mapping* now = set_.find(installed.ipv4);
-  if (now == nullptr || !(*now == installed)) return;
+  if (now == nullptr || !(*now == installed)) return then();
   if (previous) {
-    if (auto r = store_.put(*previous); !r) log::error("mapping store: " + r.error());
     set_.put(*previous);
-    feed_->enqueue_upsert(*previous);
   } else {
-    if (auto r = store_.remove(installed.ipv4); !r) log::error("mapping store: " + r.error());
     set_.erase(installed.ipv4);
-    feed_->enqueue_erase(installed.ipv4);
   }
-  feed_->pump();
+  const net::Ipv4Address ipv4 = installed.ipv4;
+  persist(
+      [previous, ipv4](MappingStore& s) { return previous ? s.put(*previous) : s.remove(ipv4); },
+      [this, previous, ipv4, then](bool durable) {
+        if (!durable) ++counters_.store_errors;
+        if (previous) {
+          feed_->enqueue_upsert(*previous);
+        } else {
+          feed_->enqueue_erase(ipv4);
+        }
+        feed_->pump();
+        then();  // the 307 goes out only once the undo is durable: no trace left
+      });
 }
 
 void TepService::add(net::Ipv4Address ipv4, const net::Ipv6Address& ipv6, Origin origin,
@@ -152,12 +169,15 @@ void TepService::add(net::Ipv4Address ipv4, const net::Ipv6Address& ipv6, Origin
     // Idempotent (a server retrying after a lost answer): succeed once it is live.
     ++counters_.create_idempotent;
     const Mapping copy = *existing;
-    wait(feed_->last_enqueued(), now_ms, [this, copy, done](bool applied, std::uint64_t seq) {
-      if (!applied) {
-        ++counters_.apply_timeouts;
-        return done(Answer{Status::kTepConfigError, std::nullopt, "dataplane did not apply in time", seq});
-      }
-      done(Answer{Status::kSuccess, tunnel_info(&copy), "already mapped", seq});
+    // Behind the store's queue: an identical create of this same turn is pushed by then.
+    persist([](MappingStore&) { return Expected<void, std::string>{}; }, [this, copy, done, now_ms](bool) {
+      wait(feed_->last_enqueued(), now_ms, [this, copy, done](bool applied, std::uint64_t seq) {
+        if (!applied) {
+          ++counters_.apply_timeouts;
+          return done(Answer{Status::kTepConfigError, std::nullopt, "dataplane did not apply in time", seq});
+        }
+        done(Answer{Status::kSuccess, tunnel_info(&copy), "already mapped", seq});
+      });
     });
     return;
   }
@@ -169,26 +189,37 @@ void TepService::add(net::Ipv4Address ipv4, const net::Ipv6Address& ipv6, Origin
   const std::optional<Mapping> previous =
       existing != nullptr ? std::optional<Mapping>(*existing) : std::nullopt;
   Mapping m{ipv4, ipv6, origin, owner, unix_now()};
-  // Durable before anything else sees it (issue #4: "persist -> push -> wait -> answer").
-  if (auto r = store_.put(m); !r) {
-    ++counters_.store_errors;
-    log::error("mapping store: " + r.error());
-    return reject(done, Status::kTepConfigError, "mapping store write failed");
-  }
+  // The set changes now, so later requests of this turn see it; the ring only after the
+  // store's commit (issue #4: "persist -> push -> wait -> answer").
   set_.put(m);
   ++counters_.creates;
   if (previous) ++counters_.create_replaced;
-  const std::uint64_t seq = feed_->enqueue_upsert(m);
-  wait(seq, now_ms, [this, m, previous, done](bool applied, std::uint64_t s) {
-    if (!applied) {
-      ++counters_.apply_timeouts;
-      undo_create(m, previous);
-      log::warning("create " + m.ipv4.to_string() + " -> " + m.ipv6.to_string() +
-                   ": dataplane did not apply it within " + std::to_string(config_.apply_timeout_ms) +
-                   " ms; undone, answering 307");
-      return done(Answer{Status::kTepConfigError, std::nullopt, "dataplane did not apply in time", s});
+  persist([m](MappingStore& s) { return s.put(m); }, [this, m, previous, done, now_ms](bool durable) {
+    if (!durable) {
+      ++counters_.store_errors;
+      const Mapping* current = set_.find(m.ipv4);
+      if (current != nullptr && *current == m) {
+        if (previous) {
+          set_.put(*previous);
+        } else {
+          set_.erase(m.ipv4);
+        }
+      }
+      return done(Answer{Status::kTepConfigError, std::nullopt, "mapping store write failed", 0});
     }
-    done(Answer{Status::kSuccess, tunnel_info(&m), previous ? "replaced" : "created", s});
+    const std::uint64_t seq = feed_->enqueue_upsert(m);
+    wait(seq, now_ms, [this, m, previous, done](bool applied, std::uint64_t s) {
+      if (!applied) {
+        ++counters_.apply_timeouts;
+        log::warning("create " + m.ipv4.to_string() + " -> " + m.ipv6.to_string() +
+                     ": dataplane did not apply it within " + std::to_string(config_.apply_timeout_ms) +
+                     " ms; undoing, answering 307");
+        return undo_create(m, previous, [done, s] {
+          done(Answer{Status::kTepConfigError, std::nullopt, "dataplane did not apply in time", s});
+        });
+      }
+      done(Answer{Status::kSuccess, tunnel_info(&m), previous ? "replaced" : "created", s});
+    });
   });
 }
 
@@ -206,21 +237,24 @@ void TepService::remove(net::Ipv4Address ipv4, std::optional<net::Ipv6Address> e
                   ipv4.to_string() + " is mapped to " + existing->ipv6.to_string() + ", not " +
                       expected_ipv6->to_string());
   }
-  if (auto r = store_.remove(ipv4); !r) {
-    ++counters_.store_errors;
-    log::error("mapping store: " + r.error());
-    return reject(done, Status::kTepConfigError, "mapping store write failed");
-  }
   const Mapping gone = *existing;
   set_.erase(ipv4);
-  const std::uint64_t seq = feed_->enqueue_erase(ipv4);
-  wait(seq, now_ms, [this, gone, done](bool applied, std::uint64_t s) {
-    if (!applied) {
-      ++counters_.apply_timeouts;
-      return done(Answer{Status::kTepConfigError, std::nullopt,
-                         "removed, but the dataplane did not confirm in time", s});
+  persist([ipv4](MappingStore& s) { return s.remove(ipv4); }, [this, gone, done, now_ms](bool durable) {
+    if (!durable) {
+      ++counters_.store_errors;
+      // Still stored: keep forwarding for it, as after a restart the store would.
+      if (set_.find(gone.ipv4) == nullptr) set_.put(gone);
+      return done(Answer{Status::kTepConfigError, std::nullopt, "mapping store write failed", 0});
     }
-    done(Answer{Status::kSuccess, tunnel_info(&gone), "deleted", s});
+    const std::uint64_t seq = feed_->enqueue_erase(gone.ipv4);
+    wait(seq, now_ms, [this, gone, done](bool applied, std::uint64_t s) {
+      if (!applied) {
+        ++counters_.apply_timeouts;
+        return done(Answer{Status::kTepConfigError, std::nullopt,
+                           "removed, but the dataplane did not confirm in time", s});
+      }
+      done(Answer{Status::kSuccess, tunnel_info(&gone), "deleted", s});
+    });
   });
 }
 

@@ -3,7 +3,7 @@
 // static mappings. Transport-free and clock-free: the daemon feeds requests and ticks, and
 // the answer comes back through a callback once the dataplane has applied the change.
 //
-// Create: validate (IPv4 in a pool, IPv6 global unicast) -> persist -> ring -> wait until the
+// Create: validate (IPv4 in a pool, IPv6 global unicast) -> persist (group commit) -> ring -> wait until the
 // dataplane applied it -> Tunnel Info. Not applied within apply_timeout: undo (store, set and
 // ring) and answer 307, so no trace is left. Delete: persist -> ring -> wait -> Tunnel Info;
 // a delete that times out stays done (the dataplane gets it with its next snapshot: a lease
@@ -17,7 +17,10 @@
 #include <string>
 #include <vector>
 
+#include <asio.hpp>
+
 #include "config.h"
+#include "daemon/group_commit.h"
 #include "mapping_store.h"
 #include "ring_feed.h"
 #include "tsp/tsp.h"
@@ -42,7 +45,9 @@ class TepService {
   // Loads the persisted set and queues it as a snapshot: the dataplane gets exactly the
   // persisted set whether it kept its table (agent restart) or lost it (reboot). `config`
   // must outlive the service.
-  static Expected<std::unique_ptr<TepService>, std::string> start(const AgentConfig& config,
+  // Store writes are group-committed at the end of each turn of `io` (the daemon's loop).
+  static Expected<std::unique_ptr<TepService>, std::string> start(asio::io_context& io,
+                                                                  const AgentConfig& config,
                                                                   std::uint64_t now_ms);
 
   // A DSTM server's request (create, delete or info) from an authenticated session.
@@ -57,6 +62,8 @@ class TepService {
   // Pumps the ring, replays the set to a restarted dataplane, completes and times out waiters.
   void tick(std::uint64_t now_ms);
   bool waiting() const { return !waiters_.empty() || feed_->pending() != 0; }
+  // Called when an answer starts waiting for the dataplane (the daemon polls faster then).
+  void set_wakeup(std::function<void()> wakeup) { wakeup_ = std::move(wakeup); }
 
   const MappingSet& mappings() const { return set_; }
   const RingFeed& feed() const { return *feed_; }
@@ -72,10 +79,14 @@ class TepService {
     std::uint64_t deadline_ms;
     std::function<void(bool applied, std::uint64_t sequence)> then;
   };
-  TepService(const AgentConfig& config, MappingStore store, std::unique_ptr<RingFeed> feed);
+  TepService(asio::io_context& io, const AgentConfig& config, MappingStore store,
+             std::unique_ptr<RingFeed> feed);
+  void persist(std::function<Expected<void, std::string>(MappingStore&)> write,
+               std::function<void(bool)> done);
   void wait(std::uint64_t sequence, std::uint64_t now_ms,
             std::function<void(bool, std::uint64_t)> then);
-  void undo_create(const Mapping& installed, const std::optional<Mapping>& previous);
+  void undo_create(const Mapping& installed, const std::optional<Mapping>& previous,
+                   std::function<void()> then);
   tsp::TunnelMessage tunnel_info(const Mapping* m) const;
   void create_from(const tsp::TunnelMessage& request, const std::string& identity,
                    std::uint64_t now_ms, Done done);
@@ -84,10 +95,12 @@ class TepService {
 
   const AgentConfig& config_;  // the daemon's; reload changes apply_timeout_ms in place
   MappingStore store_;
+  daemon::GroupCommit<MappingStore> writer_;
   std::unique_ptr<RingFeed> feed_;
   MappingSet set_;
   std::vector<Waiter> waiters_;
   ServiceCounters counters_;
+  std::function<void()> wakeup_;
 };
 
 }  // namespace dstm::agent

@@ -61,7 +61,15 @@ bool is_anonymous(const tspnet::Session& s) {
 
 LeaseService::LeaseService(asio::io_context& io, const ServerConfig& config, lease::Allocator allocator,
                            lease::LeaseStore store)
-    : io_(io), config_(config), allocator_(std::move(allocator)), store_(std::move(store)), writer_(io, store_) {}
+    : io_(io), config_(config), allocator_(std::move(allocator)), store_(std::move(store)), writer_(io, store_, "lease store") {}
+
+void LeaseService::put(const lease::Lease& l, std::function<void(bool)> done) {
+  writer_.write([l](lease::LeaseStore& s) { return s.put(l); }, std::move(done));
+}
+
+void LeaseService::remove(net::Ipv4Address ipv4) {
+  writer_.write([ipv4](lease::LeaseStore& s) { return s.remove(ipv4); }, [](bool) {});
+}
 
 LeaseService::~LeaseService() {
   for (auto& t : teps_) t->stop();
@@ -93,14 +101,14 @@ Expected<std::unique_ptr<LeaseService>, std::string> LeaseService::start(asio::i
     if (s->tep(l.tep) == nullptr) {  // a TEP no longer configured: move the lease
       TepClient* t = s->choose_tep(l.ipv6);
       l.tep = t != nullptr ? t->config().name : "";
-      s->writer_.put(l, [](bool) {});
+      s->put(l, [](bool) {});
     }
     s->state_[l.ipv4.to_host()] = State{l.tep, {}, false, {}};
     s->resync_.push_back(l);
   }
   for (const auto* list : {&report.expired, &report.rejected}) {
     for (const auto& l : *list) {
-      s->writer_.remove(l.ipv4, [](bool) {});
+      s->remove(l.ipv4);
       if (!tep_of[l.ipv4.to_host()].empty()) s->tep_delete(tep_of[l.ipv4.to_host()], l);
     }
   }
@@ -240,7 +248,7 @@ void LeaseService::create(const tspnet::SessionPtr& session, const tsp::TunnelMe
     st->second.session = session;  // a node that reconnected gets Tunnel Delete on the new one
     l.tep = st->second.tep;
     std::weak_ptr<tspnet::Session> weak = session;
-    writer_.put(l, [this, l, answer, weak](bool durable) {
+    put(l, [this, l, answer, weak](bool durable) {
       if (!durable) {
         ++counters_.store_failures;
         return answer(Status::kStatusError, std::nullopt, "lease store write failed");
@@ -264,7 +272,7 @@ void LeaseService::create(const tspnet::SessionPtr& session, const tsp::TunnelMe
   }
   l.tep = t->config().name;
   state_[l.ipv4.to_host()] = State{l.tep, session, false, {}};
-  writer_.put(l, [this, l, session, answer](bool durable) {
+  put(l, [this, l, session, answer](bool durable) {
     if (!durable) {
       ++counters_.store_failures;
       allocator_.release(l.ipv4);
@@ -303,7 +311,7 @@ void LeaseService::configure_tep(const lease::Lease& l, const tspnet::SessionPtr
                  waiting = std::move(it->second.on_confirmed);
                  state_.erase(it);
                  allocator_.release(l.ipv4);
-                 writer_.remove(l.ipv4, [](bool) {});
+                 remove(l.ipv4);
                  // An unanswered create may still have been applied: take it back.
                  if (code == 0) tep_delete(l.tep, l);
                }
@@ -370,7 +378,7 @@ void LeaseService::end_lease(const lease::Lease& l, const std::string& reason, b
     }
   }
   if (it != state_.end()) state_.erase(it);
-  writer_.remove(l.ipv4, [](bool) {});
+  remove(l.ipv4);
   if (!tep_name.empty()) tep_delete(tep_name, l);
   ++counters_.releases;
   log::info("lease " + l.ipv4.to_string() + " (" + l.ipv6.to_string() + ") ended: " + reason);

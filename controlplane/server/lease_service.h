@@ -20,7 +20,7 @@
 
 #include "config.h"
 #include "lease/lease.h"
-#include "lease_writer.h"
+#include "daemon/group_commit.h"
 #include "tep_client.h"
 #include "tspnet/tspnet.h"
 
@@ -59,7 +59,7 @@ class LeaseService final : public tspnet::Application {
   const std::vector<std::unique_ptr<TepClient>>& teps() const { return teps_; }
   std::size_t mappings_on(const std::string& tep) const;
   const ServiceCounters& counters() const { return counters_; }
-  const LeaseWriter& writer() const { return writer_; }
+  const daemon::GroupCommit<lease::LeaseStore>& writer() const { return writer_; }
   std::string lease_state(net::Ipv4Address ipv4) const;  // "active", "configuring", "-"
   const ServerConfig& config() const { return config_; }
 
@@ -87,7 +87,9 @@ class LeaseService final : public tspnet::Application {
   const ServerConfig& config_;
   lease::Allocator allocator_;
   lease::LeaseStore store_;
-  LeaseWriter writer_;
+  daemon::GroupCommit<lease::LeaseStore> writer_;
+  void put(const lease::Lease& l, std::function<void(bool)> done);
+  void remove(net::Ipv4Address ipv4);
   std::vector<std::unique_ptr<TepClient>> teps_;
   std::map<std::string, TepAddresses> tep_addresses_;
   std::unordered_map<std::uint32_t, State> state_;  // by IPv4, for every active lease

@@ -61,7 +61,7 @@ struct Fixture {
   }
   TepService& start() {
     service.reset();
-    auto s = TepService::start(config, now);
+    auto s = TepService::start(io, config, now);
     if (!s) throw std::runtime_error(s.error());
     service = std::move(*s);
     return *service;
@@ -72,12 +72,19 @@ struct Fixture {
     std::optional<Answer> got;
     service->tunnel_request(m, "server1", now, [&](Answer a) { got = std::move(a); });
     for (int i = 0; i < 2000 && !got; ++i) {
-      if (dp) dp->drain();
-      now += 1;
-      service->tick(now);
+      step(dp);
     }
     return got;
   }
+  // One turn of the daemon: the event loop (group commits), the dataplane, a tick.
+  void step(FakeDataplane* dp) {
+    io.restart();
+    io.poll();
+    if (dp) dp->drain();
+    now += 1;
+    service->tick(now);
+  }
+  asio::io_context io;
   std::filesystem::path dir;
   AgentConfig config;
   std::unique_ptr<TepService> service;

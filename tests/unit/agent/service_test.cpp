@@ -44,11 +44,7 @@ TEST_CASE("create without a dataplane: 307 after the timeout and no trace left",
   CHECK(f.service->counters().apply_timeouts == 1);
   // When a dataplane comes later, it must not see the undone mapping.
   FakeDataplane dp(f.config.shm_name);
-  f.service->tick(f.now);
-  for (int i = 0; i < 10; ++i) {
-    dp.drain();
-    f.service->tick(++f.now);
-  }
+  for (int i = 0; i < 10; ++i) f.step(&dp);
   CHECK(dp.table.count(host("10.64.0.6")) == 0);
 }
 
@@ -134,10 +130,7 @@ TEST_CASE("a restarted dataplane gets the whole set replayed as a snapshot", "[a
   const auto resyncs = f.service->counters().resyncs;  // 1: this dataplane attached after the agent
   dp.reset();  // killed
   FakeDataplane fresh(f.config.shm_name);  // a new generation, empty table
-  for (int i = 0; i < 100; ++i) {
-    f.service->tick(++f.now);
-    fresh.drain();
-  }
+  for (int i = 0; i < 100; ++i) f.step(&fresh);
   CHECK(f.service->counters().resyncs == resyncs + 1);
   REQUIRE(fresh.table.size() == 40);
   CHECK(fresh.table.at(host("10.64.0.40")) == *net::Ipv6Address::parse("2001:db8:a::40"));
@@ -154,10 +147,7 @@ TEST_CASE("a restarted agent reloads its store and reconciles the dataplane by s
   dp.table[host("10.64.0.99")] = *net::Ipv6Address::parse("2001:db8:b::99");
   f.start();  // the agent restarts (same store, same segment)
   CHECK(f.service->mappings().size() == 2);
-  for (int i = 0; i < 10; ++i) {
-    dp.drain();
-    f.service->tick(++f.now);
-  }
+  for (int i = 0; i < 10; ++i) f.step(&dp);
   CHECK(dp.table.size() == 2);
   CHECK(dp.table.count(host("10.64.0.99")) == 0);
   CHECK(f.service->feed().agent_generation() == 2);
@@ -175,11 +165,10 @@ TEST_CASE("a full ring never loses an update: records wait in the agent's queue"
     f.service->add(v4, *net::Ipv6Address::parse("2001:db8:c::" + std::to_string(i + 1)), Origin::kStatic,
                    "dstmctl", true, f.now, [&answers, i](Answer a) { answers[static_cast<std::size_t>(i)] = a; });
   }
+  f.io.restart();
+  f.io.poll();  // one group commit for all 200
   CHECK(f.service->feed().pending() > 0);  // 200 records, 64 slots
-  for (int i = 0; i < 50; ++i) {
-    dp.drain();
-    f.service->tick(++f.now);
-  }
+  for (int i = 0; i < 50; ++i) f.step(&dp);
   CHECK(f.service->feed().pending() == 0);
   CHECK(dp.table.size() == 200);
   for (const auto& a : answers) {
