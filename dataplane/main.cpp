@@ -137,7 +137,8 @@ int main(int argc, char** argv) {
   if (rt.pool == nullptr) return fail(std::string("mbuf pool: ") + rte_strerror(rte_errno));
   if (auto t = build_table(rt, preload); !t) return fail(t.error());
   // After the static preload, before any port forwards: what the agent queued is live at once.
-  auto shm = start_shm_control(rt);
+  // Workers' counters go to the stats segment (worker i on worker_lcores[i], or the main lcore).
+  auto shm = start_shm_control(rt, worker_lcores.empty() ? std::vector<unsigned>{rte_lcore_id()} : worker_lcores);
   if (!shm) return fail(shm.error());
   if (auto p = start_ports(rt, static_cast<std::uint16_t>(nworkers)); !p) return fail(p.error());
   register_telemetry(rt);
