@@ -65,7 +65,7 @@ void housekeeping(Runtime& rt, const Args& args, ShmControl& shm) {
   const std::uint64_t hz = rte_get_tsc_hz();
   const std::uint64_t start = rte_rdtsc();
   while (!rt.stop.load(std::memory_order_relaxed)) {
-    if (!shm_control_round(rt, shm)) rte_delay_us_sleep(1000);
+    if (!shm_control_round(rt, shm)) rte_delay_us_sleep(shm_idle_sleep_us(rt, shm));
     rt.table->reclaim();
     if (args.exit_when_idle_ms) {
       const std::uint64_t last = std::max(start, rt.last_rx_tsc.load(std::memory_order_relaxed));

@@ -1,5 +1,7 @@
 #include "shm_control.h"
 
+#include <sys/prctl.h>
+
 #include <cstdio>
 
 #include "counters.h"
@@ -50,6 +52,9 @@ Expected<ShmControl, std::string> start_shm_control(Runtime& rt, const std::vect
     rt.workers[i]->counters.bind(words.packets, words.bytes, words.rx_packets, words.tx_packets);
   }
   if (cc.enabled()) {
+    // A sleep of poll_us would otherwise end up to 50 us late (the default timer slack). The
+    // housekeeping thread inherits this value in the one-lcore layout.
+    ::prctl(PR_SET_TIMERSLACK, 1000UL);
     shm.channel = std::make_unique<ControlChannel>(cc.shm, cc.batch, *rt.table, log_line);
     const std::uint64_t taken = shm.channel->start();
     if (shm.channel->attached()) {
@@ -65,6 +70,10 @@ bool shm_control_round(Runtime& rt, ShmControl& shm) {
   const bool more = shm.channel && shm.channel->poll() >= shm.channel->batch();
   publish_status(rt, shm);
   return more;
+}
+
+unsigned shm_idle_sleep_us(const Runtime& rt, const ShmControl& shm) {
+  return shm.channel ? rt.config.control.poll_us : 1000;
 }
 
 }  // namespace dstm::dp

@@ -32,4 +32,8 @@ Expected<ShmControl, std::string> start_shm_control(Runtime& rt, const std::vect
 // back without sleeping (how installs reach 1M/s while the loop otherwise wakes once per ms).
 bool shm_control_round(Runtime& rt, ShmControl& shm);
 
+// How long the housekeeping loop sleeps after a round that left nothing waiting: control.poll_us
+// with [control], else 1 ms (only reclamation and the idle watch then).
+unsigned shm_idle_sleep_us(const Runtime& rt, const ShmControl& shm);
+
 }  // namespace dstm::dp
