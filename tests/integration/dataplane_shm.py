@@ -10,7 +10,10 @@ shm_tool stands in for dstm-agent (it creates the segment and pushes records) an
      pushed to the running dataplane is applied (wait) and counted; then kill -9;
   3. restart: a snapshot with a changed set is queued, the dataplane restarts with a static
      --mappings preload: the new generation, forwarding follows the snapshot only (no stale ring
-     entry, the static preload replaced), the stale stats segment replaced.
+     entry, the static preload replaced), the stale stats segment replaced;
+  4. late agent: the dataplane starts before the agent's segment exists and keeps running; the
+     segment appears, then is recreated by a "new agent": each time the dataplane attaches and
+     applies the snapshot pushed there.
 
 usage: dataplane_shm.py DATAPLANE_BINARY SHM_TOOL [--keep DIR]
 The last line is "integration: N passed, M failed" (N, M count checks).
@@ -135,6 +138,7 @@ def scenario(opts, work, c):
         fresh(run, c)
         running(run, c)
         restart(run, c)
+        late_agent(run, c)
     finally:
         # The agent's segment is ours to remove; a killed dataplane's stats segment too.
         for name in (shm, shm + "-stats"):
@@ -227,6 +231,41 @@ def restart(run, c):
             "drop-spoofed-inner-src-ipv4": 1, "drop-no-dest-softwire-ipv4": 1}
     c.check("restart: counters exact (stale ring entry and static preload gone)", got == want, f"got {got}")
     c.check("restart: the table is the snapshot", report.get("mappings") == 1, f"{report.get('mappings')}")
+
+
+def late_agent(run, c):
+    late = Run(run.opts, run.work, run.shm + "-late")
+    proc = subprocess.Popen(late.dataplane_args("late", [], [], exit_when_idle=False,
+                                                 config={"control.poll_us": "200"}),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        c.check("late agent: the dataplane runs without the agent's segment",
+                bool(wait_for(lambda: (s := late.stats()) and s["dataplane_generation"] == 0, 10)))
+        late.write("late.txt", f"{tep.L4} {tep.C6}\n{tep.L4B} {tep.C6B}\n")
+        for attempt, want in (("appears", 2), ("is recreated", 1)):
+            late.tool("create", late.shm, "64")  # "create" replaces an existing segment
+            late.tool("snapshot", late.shm, os.path.join(late.work, "late.txt"))
+            ok = late.tool("wait", late.shm, "10000", check=False).returncode == 0
+            st = late.status()
+            c.check(f"late agent: segment {attempt}: attached within the retry period, snapshot applied",
+                    ok and st["dataplane_generation"] == 1, f"{st}")
+            c.check(f"late agent: segment {attempt}: the stats show the mappings",
+                    bool(wait_for(lambda: late.stats()["mappings"] == want, 5)), f"{late.stats()}")
+            if attempt == "appears":
+                late.write("late.txt", f"{tep.L4B} {tep.C6B}\n")  # the new agent's set
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+        err = proc.stderr.read()
+        proc.stdout.close()
+        proc.stderr.close()
+    c.check("late agent: waited once, attached twice (log)",
+            err.count("waiting for dstm-agent's segment") == 1 and err.count("attached " + late.shm) == 2 and
+            "was recreated" in err, err[-600:])
+    c.check("late agent: clean exit", proc.returncode == 0, f"exit {proc.returncode}")
+    for name in (late.shm, late.shm + "-stats"):
+        if os.path.exists("/dev/shm" + name):
+            os.unlink("/dev/shm" + name)
 
 
 def main():
