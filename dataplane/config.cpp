@@ -37,7 +37,7 @@ constexpr std::string_view kValueKeys[] = {
     "icmp.parameter_problem", "icmp.rate_per_second", "icmp.burst",
     "table.capacity", "table.fallback",
     "dataplane.burst", "dataplane.learning",
-    "control.shm", "control.batch"};
+    "control.shm", "control.batch", "control.poll_us"};
 // clang-format on
 
 bool is_known_value(std::string_view path) {
@@ -468,6 +468,7 @@ void read_control(const toml::table& root, Errors& errors, DataplaneConfig& cfg)
     }
   }
   s.integer_into("batch", 1, ControlConfig::kMaxBatch, cfg.control.batch);
+  s.integer_into("poll_us", 1, 1'000'000, cfg.control.poll_us);
 }
 
 }  // namespace

@@ -42,6 +42,9 @@ struct ControlConfig {
   static constexpr std::uint32_t kMaxBatch = 1u << 20;
   std::string shm;              // POSIX shm name with its leading '/', e.g. "/dstm-tep"; empty: off
   std::uint32_t batch = 4096;   // most ring records applied per housekeeping round
+  // The main lcore's sleep between rounds while the ring is empty: the longest a record waits
+  // before it is looked at (the agent's apply latency) against the main lcore's wake-ups.
+  std::uint32_t poll_us = 50;
   bool enabled() const { return !shm.empty(); }
   // "/<shm>-stats": the segment the dataplane creates for its counters and status.
   std::string stats_shm() const { return shm + "-stats"; }

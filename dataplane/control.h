@@ -4,7 +4,9 @@
 // housekeeping loop), never on a worker. DPDK-free (no EAL), so it is unit-tested on its own.
 //
 // The agent owns the segment: when it is not there yet (the agent starts later, or is being
-// restarted) the dataplane forwards with the table it has and tries again every second.
+// restarted) the dataplane forwards with the table it has and tries again every second. If the
+// name comes to hold a new segment (an agent that recreated it), the dataplane moves to the new
+// one, which bumps that segment's generation so the agent replays its set.
 #pragma once
 
 #include <cstdint>
@@ -34,8 +36,9 @@ class ControlChannel {
   // starting the dataplane thereby gets deterministic forwarding from the first packet.
   std::uint64_t start(std::uint64_t now_ms = shmring::monotonic_ms());
 
-  // One housekeeping round: attach if not yet attached (at most once per kAttachRetryMs),
-  // apply at most `batch` records, write the heartbeat. Returns how many records were taken:
+  // One housekeeping round: attach if not yet attached, or re-attach if the name now holds
+  // another segment (each checked at most once per kAttachRetryMs), apply at most `batch`
+  // records, write the heartbeat. Returns how many records were taken:
   // `batch` means more may be waiting, so the caller should come back without sleeping.
   unsigned poll(std::uint64_t now_ms = shmring::monotonic_ms());
 
@@ -49,6 +52,7 @@ class ControlChannel {
 
  private:
   bool try_attach(std::uint64_t now_ms);
+  bool replaced(std::uint64_t now_ms);  // the name holds another segment than ours
 
   std::string name_;
   unsigned batch_;
@@ -59,6 +63,8 @@ class ControlChannel {
   std::unique_ptr<shmring::Segment> segment_;
   std::unique_ptr<MappingFeed> feed_;
   std::optional<std::uint64_t> last_attempt_ms_;
+  std::uint64_t last_replace_check_ms_ = 0;
+  std::uint64_t inode_ = 0;  // of the segment we attached, to notice a recreated one
   bool said_waiting_ = false;
   std::uint64_t refused_logged_ = 0;
 };

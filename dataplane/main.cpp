@@ -65,7 +65,7 @@ void housekeeping(Runtime& rt, const Args& args, ShmControl& shm) {
   const std::uint64_t hz = rte_get_tsc_hz();
   const std::uint64_t start = rte_rdtsc();
   while (!rt.stop.load(std::memory_order_relaxed)) {
-    if (!shm_control_round(rt, shm)) rte_delay_us_sleep(1000);
+    if (!shm_control_round(rt, shm)) rte_delay_us_sleep(shm_idle_sleep_us(rt, shm));
     rt.table->reclaim();
     if (args.exit_when_idle_ms) {
       const std::uint64_t last = std::max(start, rt.last_rx_tsc.load(std::memory_order_relaxed));
@@ -137,7 +137,8 @@ int main(int argc, char** argv) {
   if (rt.pool == nullptr) return fail(std::string("mbuf pool: ") + rte_strerror(rte_errno));
   if (auto t = build_table(rt, preload); !t) return fail(t.error());
   // After the static preload, before any port forwards: what the agent queued is live at once.
-  auto shm = start_shm_control(rt);
+  // Workers' counters go to the stats segment (worker i on worker_lcores[i], or the main lcore).
+  auto shm = start_shm_control(rt, worker_lcores.empty() ? std::vector<unsigned>{rte_lcore_id()} : worker_lcores);
   if (!shm) return fail(shm.error());
   if (auto p = start_ports(rt, static_cast<std::uint16_t>(nworkers)); !p) return fail(p.error());
   register_telemetry(rt);

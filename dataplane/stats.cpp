@@ -39,8 +39,8 @@ CounterTotals sum_counters(const Runtime& rt) {
   CounterTotals t;
   for (const auto& w : rt.workers) {
     for (std::size_t i = 0; i < kCounterCount; ++i) {
-      t.packets[i] += w->counters.packets[i].load(std::memory_order_relaxed);
-      t.bytes[i] += w->counters.bytes[i].load(std::memory_order_relaxed);
+      t.packets[i] += w->counters.packets(i);
+      t.bytes[i] += w->counters.bytes(i);
     }
   }
   return t;

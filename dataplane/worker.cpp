@@ -46,6 +46,7 @@ class Burst {
     if (!push_l2(pkt, side, ethertype, dst)) return drop(m, Counter::kDropMalformedIpv4, l3_bytes);
     commit(m, pkt);
     w_.counters.add(c, l3_bytes);
+    w_.counters.add_tx(1);
     rte_eth_tx_buffer(side.port, w_.queue, w_.tx[side.port], m);
   }
 
@@ -302,6 +303,7 @@ void run_worker(Runtime& rt, WorkerContext& w) {
     // Each burst is a quiescent point: no table record is held across it.
     rt.table->quiescent(w.index);
     if (received > 0) {
+      w.counters.add_rx(received);
       rt.last_rx_tsc.store(rte_rdtsc(), std::memory_order_relaxed);
     } else {
       flush(rt, w);  // idle: push out what the buffers hold instead of waiting for them to fill

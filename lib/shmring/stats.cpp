@@ -118,6 +118,7 @@ Expected<StatsWriter, std::string> StatsWriter::build(void* base, std::size_t by
   h->pid = ::getpid();
   h->start_unix_ms = realtime_ms();
   h->start_monotonic_ms = monotonic_ms();
+  h->heartbeat_ms.store(h->start_monotonic_ms, std::memory_order_relaxed);
   h->mapping_capacity = layout.mapping_capacity;
   auto* names = reinterpret_cast<StatsCounterName*>(bytes_at + o.names);
   for (std::size_t i = 0; i < layout.counters.size(); ++i) {
@@ -157,7 +158,8 @@ std::string check_layout(const StatsLayout& layout) {
 }
 
 // The name exists: remove it if what it holds is stale (its dataplane is gone, or it was never
-// finished); refuse if its dataplane is alive or it is not ours.
+// finished); refuse if its dataplane is alive or it is not ours. "Alive" needs both the pid and
+// a heartbeat younger than kStaleHeartbeatMs: a pid alone may have been reused since a kill -9.
 Expected<void, std::string> replace_stale(const std::string& name) {
   {
     FdGuard fd{::shm_open(name.c_str(), O_RDONLY, 0)};
@@ -170,11 +172,14 @@ Expected<void, std::string> replace_stale(const std::string& name) {
       const auto* h = static_cast<const StatsHeader*>(base);
       const std::uint64_t magic = h->magic.load(std::memory_order_acquire);
       const std::int64_t pid = h->pid;
+      const std::uint64_t heartbeat = h->heartbeat_ms.load(std::memory_order_relaxed);
       ::munmap(base, sizeof(StatsHeader));
       if (magic != 0 && magic != kStatsMagic) {
         return unexpected("stats segment '" + name + "' exists and is not a dstm stats segment; not touching it");
       }
-      if (magic == kStatsMagic && pid != ::getpid() && process_alive(pid)) {
+      const std::uint64_t now = monotonic_ms();
+      const bool beating = heartbeat + kStaleHeartbeatMs > now;
+      if (magic == kStatsMagic && pid != ::getpid() && process_alive(pid) && beating) {
         return unexpected("stats segment '" + name + "' belongs to a running dataplane (pid " + std::to_string(pid) +
                           "): two dataplanes on one control.shm?");
       }

@@ -46,6 +46,8 @@ inline constexpr std::size_t kCounterDescriptionBytes = 128;  // NUL-terminated
 inline constexpr std::uint32_t kMaxStatsCounters = 4096;
 inline constexpr std::uint32_t kMaxStatsLcores = 1024;
 inline constexpr std::uint32_t kMaxStatsPools = 4096;
+// A writer whose heartbeat is older than this is taken for dead when a new one starts.
+inline constexpr std::uint64_t kStaleHeartbeatMs = 5000;
 
 struct StatsHeader {
   // Line 0: layout, written once by the creator. `magic` is stored last with release order;
@@ -72,7 +74,7 @@ struct StatsHeader {
   // Line 2: status, written by the dataplane's main lcore every housekeeping round; relaxed
   // (each is a value on its own: nothing else is published through it).
   alignas(kStatsLine) std::atomic<std::uint64_t> dataplane_generation;  // from the mapping segment; 0: not attached
-  std::atomic<std::uint64_t> heartbeat_ms;                             // monotonic ms
+  std::atomic<std::uint64_t> heartbeat_ms;                             // monotonic ms; set at creation too
   std::atomic<std::uint64_t> mappings;                                 // entries in the table now
   std::atomic<std::uint64_t> last_applied_sequence;                    // of the agent's ring
 };
@@ -137,8 +139,9 @@ struct LcoreWords {
 // next start).
 class StatsWriter {
  public:
-  // Creates "/name" (O_EXCL). If the name exists and belongs to a process that is gone (or was
-  // never finished), it is replaced; if its dataplane still runs, that is an error.
+  // Creates "/name" (O_EXCL). If the name exists and belongs to a process that is gone, has
+  // not written its heartbeat for kStaleHeartbeatMs, or never finished creating it, it is
+  // replaced; if its dataplane still runs, that is an error.
   static Expected<StatsWriter, std::string> create(std::string_view name, const StatsLayout& layout);
   // The same layout in private anonymous memory: the counters work, nobody else can read them
   // (a dataplane without [control]).

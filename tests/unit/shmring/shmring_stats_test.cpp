@@ -12,6 +12,7 @@
 #include <cstring>
 #include <thread>
 
+#include "shmring/shmring.h"
 #include "shmring/stats.h"
 #include "shmring_test_util.h"
 
@@ -216,7 +217,7 @@ TEST_CASE("a rogue segment is not touched, a stale one is replaced, a live one r
     REQUIRE(after);
     CHECK(after->snapshot().pid == ::getpid());
   }
-  SECTION("live: a running dataplane keeps its segment") {
+  SECTION("live: a running dataplane keeps its segment, a silent one does not") {
     int ready[2];
     REQUIRE(::pipe(ready) == 0);
     const pid_t child = ::fork();
@@ -231,13 +232,19 @@ TEST_CASE("a rogue segment is not touched, a stale one is replaced, a live one r
     char c = 0;
     REQUIRE(::read(ready[0], &c, 1) == 1);
     REQUIRE(c == 1);
-    auto w = StatsWriter::create(name.name, layout());
+    auto refused = StatsWriter::create(name.name, layout());
+    // The same pid with a heartbeat long silent: a reused pid or a hung writer; replaced.
+    const std::uint64_t old = monotonic_ms() - kStaleHeartbeatMs - 1;
+    poke(name.name, offsetof(StatsHeader, heartbeat_ms), &old, sizeof old);
+    auto replaced = StatsWriter::create(name.name, layout());
     ::kill(child, SIGKILL);
     ::waitpid(child, nullptr, 0);
     ::close(ready[0]);
     ::close(ready[1]);
-    REQUIRE_FALSE(w);
-    CHECK(w.error().find("running dataplane (pid " + std::to_string(child)) != std::string::npos);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().find("running dataplane (pid " + std::to_string(child)) != std::string::npos);
+    REQUIRE(replaced);
+    CHECK(replaced->header().pid == ::getpid());
   }
   SECTION("not ours") {
     int fd = ::shm_open(name.name.c_str(), O_CREAT | O_RDWR, 0600);

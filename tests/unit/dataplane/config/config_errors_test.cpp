@@ -160,6 +160,7 @@ const std::vector<BadConfig>& bad_configs() {
       {appended("[control]\nshm = \"/a/b\"\n"), "t.toml:10: control.shm: '/a/b' may hold only"},
       {appended("[control]\nshm = \"dstm tep\"\n"), "t.toml:10: control.shm: 'dstm tep' may hold only"},
       {appended("[control]\nshm = 5\n"), "t.toml:10: control.shm: expected a string, got an integer"},
+      {appended("[control]\npoll_us = 0\n"), "t.toml:10: control.poll_us: 0 is out of range (1..1000000)"},
       {appended("[control]\nbatch = 0\n"), "t.toml:10: control.batch: 0 is out of range (1..1048576)"},
       {appended("[control]\nshm = \"dstm-tep\"\nbacth = 5\n"), "t.toml:11: control.bacth: unknown key"},
       // TOML syntax: toml++'s own message with line and column

@@ -66,6 +66,7 @@ void check_documented_defaults(const DataplaneConfig& c) {
   CHECK_FALSE(c.learning);
   CHECK_FALSE(c.control.enabled());
   CHECK(c.control.batch == 4096);
+  CHECK(c.control.poll_us == 50);
 }
 
 TEST_CASE("the example file parses to the documented defaults", "[config]") {
@@ -102,7 +103,7 @@ TEST_CASE("every key is read: all set to values other than the default", "[confi
       "rate_per_second = 0\nburst = 1\n"
       "[table]\ncapacity = 16777216\nfallback = 0\n"
       "[dataplane]\nburst = 64\nlearning = true\n"
-      "[control]\nshm = \"dstm-tep\"\nbatch = 1\n");
+      "[control]\nshm = \"dstm-tep\"\nbatch = 1\npoll_us = 1000000\n");
   REQUIRE(cfg.tep.tep_ipv6.size() == 2);
   CHECK(cfg.tep.tep_ipv6[1] == v6("2001:db8:2::1"));
   CHECK(cfg.tep.tep_ipv4 == v4("203.0.113.1"));
@@ -136,6 +137,7 @@ TEST_CASE("every key is read: all set to values other than the default", "[confi
   CHECK(cfg.control.shm == "/dstm-tep");  // shm_open's leading '/' is added
   CHECK(cfg.control.stats_shm() == "/dstm-tep-stats");
   CHECK(cfg.control.batch == 1);
+  CHECK(cfg.control.poll_us == 1000000);
 }
 
 TEST_CASE("control.shm may be written with or without its leading slash", "[config]") {

@@ -128,3 +128,31 @@ TEST_CASE("refused mappings are logged as a count, not one line each", "[control
   REQUIRE(f.log.size() == 2);
   CHECK(f.log[1].rfind("3 mapping(s) refused", 0) == 0);
 }
+
+TEST_CASE("a recreated segment is noticed and attached, a removed one kept", "[control]") {
+  Fixture f;
+  auto first = shmring::Segment::create(f.name, 64);
+  REQUIRE(first);
+  dp::ControlChannel channel = f.channel(64);
+  channel.start(0);
+  REQUIRE(channel.generation() == 1);
+
+  // The agent goes away and its name with it: keep forwarding with what we have.
+  shmring::Segment::unlink(f.name);
+  channel.poll(1000);
+  CHECK(channel.attached());
+  CHECK(channel.generation() == 1);
+
+  // A new agent creates a new segment under the name and queues an upsert.
+  auto second = shmring::Segment::create(f.name, 64);
+  REQUIRE(second);
+  shmring::Producer agent(*second);
+  REQUIRE(agent.try_push(upsert(kPoolBase + 5, 5)));
+  CHECK(channel.poll(1500) == 0);  // checked at most once a second
+  CHECK(channel.poll(2000) == 1);  // moved to the new segment and applied what it holds
+  CHECK(agent.generation_changed());
+  CHECK(agent.dataplane_generation() == 1);  // the new segment's first dataplane
+  CHECK(agent.wait_applied(agent.next_sequence() - 1, std::chrono::milliseconds(1)));
+  CHECK(f.table->size() == 1);
+  CHECK(f.log.back().find("attached " + f.name) == 0);
+}
