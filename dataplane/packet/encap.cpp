@@ -80,10 +80,12 @@ EncapParse encap_parse(const TepContext& tep, const PacketBuf& pkt, bool hairpin
   if (!net::ipv4_header_checksum_valid(*ip)) return early(drop(Counter::kDropBadChecksumIpv4));
 
   // RFC 1812 §5.3.7 martian filtering; is_martian() includes multicast and 255.255.255.255,
-  // which the TEP never forwards (case 12/13 on this side).
+  // which the TEP never forwards (case 12/13 on this side). A pool's directed broadcast is no
+  // lease and must never be encapsulated (RFC 1812 §5.3.5.2 lets a router refuse to forward
+  // directed broadcasts; a smurf amplifier toward every node otherwise).
   const net::Ipv4Address dst = ip->dst();
   const net::Ipv4Address src = ip->src();
-  if (dst.is_martian()) return early(drop(Counter::kDropMartianIpv4));
+  if (tep.is_martian_destination(dst)) return early(drop(Counter::kDropMartianIpv4));
   // BCP 38 (RFC 2827 §3) on our own prefix: pool addresses live behind tunnels, so one arriving
   // from the internet side is spoofed (case 39). A hairpinned packet has one by design.
   if (!hairpin && tep.in_pool(src)) return early(drop(Counter::kDropIpv4SrcIsPool));

@@ -39,6 +39,19 @@ struct TepContext {
     }
     return false;
   }
+  // The directed broadcast address of a pool (its last address; /31 and /32 have none, RFC
+  // 3021): never a unicast lease, never forwarded (RFC 1812 §5.3.7, §4.2.3.1 / case 13).
+  bool is_pool_broadcast(net::Ipv4Address a) const {
+    for (const auto& p : pools) {
+      if (p.length() <= 30 && a == p.last()) return true;
+    }
+    return false;
+  }
+  // A destination the TEP never forwards to, on either path: martian blocks (multicast
+  // included) and the pools' directed broadcasts (cases 12 and 13).
+  bool is_martian_destination(net::Ipv4Address a) const {
+    return a.is_martian() || is_pool_broadcast(a);
+  }
 };
 
 }  // namespace dstm::dp
