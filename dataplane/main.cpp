@@ -20,6 +20,7 @@
 #include "config.h"
 #include "mappings_file.h"
 #include "ports.h"
+#include "resolver.h"
 #include "runtime.h"
 #include "stats.h"
 
@@ -58,13 +59,15 @@ dstm::Expected<void, std::string> build_table(Runtime& rt, const std::vector<Sta
   return {};
 }
 
-// The main lcore's job while workers forward: reclaim table records and watch for idleness.
-void housekeeping(Runtime& rt, const Args& args) {
+// The main lcore's job while workers forward: reclaim table records, resolve the next hops
+// and watch for idleness.
+void housekeeping(Runtime& rt, const Args& args, NextHopResolvers& resolvers) {
   const std::uint64_t hz = rte_get_tsc_hz();
   const std::uint64_t start = rte_rdtsc();
   while (!rt.stop.load(std::memory_order_relaxed)) {
     rte_delay_us_sleep(1000);
     rt.table->reclaim();
+    poll_next_hops(rt, resolvers);
     if (args.exit_when_idle_ms) {
       const std::uint64_t last = std::max(start, rt.last_rx_tsc.load(std::memory_order_relaxed));
       if ((rte_rdtsc() - last) * 1000 / hz >= *args.exit_when_idle_ms) rt.stop.store(true);
@@ -109,10 +112,6 @@ int main(int argc, char** argv) {
     if (!m) return fail(m.error());
     preload = std::move(m.value());
   }
-  if (!rt.config.ipv6_gateway_mac || !rt.config.ipv4_gateway_mac) {
-    return fail(args->config_path + ": next_hops.ipv6.mac and next_hops.ipv4.mac are required for now "
-                "(ARP/ND next-hop resolution is not implemented yet)");
-  }
 
   int eal_rc = rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data());
   if (eal_rc < 0) return fail(std::string("EAL initialisation failed: ") + rte_strerror(rte_errno));
@@ -126,8 +125,10 @@ int main(int argc, char** argv) {
     rt.workers.back()->index = i;
     rt.workers.back()->queue = static_cast<std::uint16_t>(i);
   }
-  rt.ipv6_side = Side{rt.config.ipv6_side.port, rt.config.ipv6_side.vlan, {}, *rt.config.ipv6_gateway_mac};
-  rt.ipv4_side = Side{rt.config.ipv4_side.port, rt.config.ipv4_side.vlan, {}, *rt.config.ipv4_gateway_mac};
+  rt.ipv6_side.port = rt.config.ipv6_side.port;
+  rt.ipv6_side.vlan = rt.config.ipv6_side.vlan;
+  rt.ipv4_side.port = rt.config.ipv4_side.port;
+  rt.ipv4_side.vlan = rt.config.ipv4_side.vlan;
 
   const unsigned mbufs = 8191 + nworkers * 2048;
   rt.pool = rte_pktmbuf_pool_create("dstm_mbufs", mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -135,6 +136,7 @@ int main(int argc, char** argv) {
   if (rt.pool == nullptr) return fail(std::string("mbuf pool: ") + rte_strerror(rte_errno));
   if (auto t = build_table(rt, preload); !t) return fail(t.error());
   if (auto p = start_ports(rt, static_cast<std::uint16_t>(nworkers)); !p) return fail(p.error());
+  if (auto n = init_next_hops(rt); !n) return fail(n.error());
   register_telemetry(rt);
   // dpdk-dumpcap / dpdk-pdump attach as secondary processes, which needs a shared runtime
   // (hugepages, no --no-shconf); without one there is nothing to attach to, so stay quiet.
@@ -151,19 +153,23 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   std::vector<std::pair<Runtime*, WorkerContext*>> launch;
   for (auto& w : rt.workers) launch.emplace_back(&rt, w.get());
+  // The first ARP request / solicitation is queued before any worker runs, so it leaves first.
+  NextHopResolvers resolvers;
+  poll_next_hops(rt, resolvers);
   const std::uint64_t launched_tsc = rte_rdtsc();
   if (worker_lcores.empty()) {
     // One lcore: it forwards, and a plain thread does the housekeeping (the table's writer).
-    std::thread keeper([&] { housekeeping(rt, *args); });
+    std::thread keeper([&] { housekeeping(rt, *args, resolvers); });
     run_worker(rt, *rt.workers.front());
     keeper.join();
   } else {
     for (unsigned i = 0; i < worker_lcores.size(); ++i) {
       rte_eal_remote_launch(worker_main, &launch[i], worker_lcores[i]);
     }
-    housekeeping(rt, *args);
+    housekeeping(rt, *args, resolvers);
     rte_eal_mp_wait_lcore();
   }
+  drain_next_hops(rt);
 
   const double forwarding_seconds =
       static_cast<double>(rte_rdtsc() - launched_tsc) / static_cast<double>(rte_get_tsc_hz());

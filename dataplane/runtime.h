@@ -4,6 +4,7 @@
 
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
+#include <rte_ring.h>
 
 #include <atomic>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include "counters.h"
 #include "mapping/mapping.h"
 #include "net/net.h"
+#include "packet/next_hop.h"
 
 namespace dstm::dp {
 
@@ -25,7 +27,10 @@ struct Side {
   std::uint16_t port = 0;
   std::optional<std::uint16_t> vlan;
   net::MacAddress port_mac;
-  net::MacAddress next_hop_mac;  // where everything leaving this side goes
+  // Where everything leaving this side goes: the gateway's MAC, static (config) or learned
+  // from ARP / ND (packet/next_hop.h); workers load it once per burst.
+  NextHopWord next_hop;
+  bool resolve = false;  // no static MAC: the main lcore resolves it, workers learn it
 };
 
 // Per worker lcore: its queue, its counters, its TX buffers (STYLE.md §7).
@@ -36,6 +41,10 @@ struct alignas(64) WorkerContext {
   rte_eth_dev_tx_buffer* tx[RTE_MAX_ETHPORTS]{};
   std::uint64_t icmp_tokens = 0;     // token bucket for generated ICMP errors
   std::uint64_t icmp_refill_tsc = 0;
+  // Frames the main lcore originates (ARP requests, neighbour solicitations), complete with
+  // L2 and m->port set, for this worker to transmit on its own queue: the main lcore owns no
+  // TX queue. Single producer (main), single consumer (this worker); only worker 0 has one.
+  rte_ring* control = nullptr;
 };
 
 struct Runtime {
