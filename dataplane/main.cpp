@@ -59,15 +59,25 @@ dstm::Expected<void, std::string> build_table(Runtime& rt, const std::vector<Sta
   return {};
 }
 
-// The main lcore's job while workers forward: reclaim table records, resolve the next hops
-// and watch for idleness.
+// Once a second: forget the per-node MTUs older than tep.path_mtu_expiry (packet/path_mtu.h).
+void age_path_mtus(Runtime& rt, std::uint16_t& last_s) {
+  const std::uint16_t now = seconds_now();
+  if (now == last_s) return;
+  last_s = now;
+  rt.path_mtu->age(now, rt.config.tep.path_mtu_expiry_s);
+}
+
+// The main lcore's job while workers forward: reclaim table records, resolve the next hops,
+// age the path MTUs and watch for idleness.
 void housekeeping(Runtime& rt, const Args& args, NextHopResolvers& resolvers) {
   const std::uint64_t hz = rte_get_tsc_hz();
   const std::uint64_t start = rte_rdtsc();
+  std::uint16_t path_mtu_aged_s = seconds_now();
   while (!rt.stop.load(std::memory_order_relaxed)) {
     rte_delay_us_sleep(1000);
     rt.table->reclaim();
     poll_next_hops(rt, resolvers);
+    age_path_mtus(rt, path_mtu_aged_s);
     if (args.exit_when_idle_ms) {
       const std::uint64_t last = std::max(start, rt.last_rx_tsc.load(std::memory_order_relaxed));
       if ((rte_rdtsc() - last) * 1000 / hz >= *args.exit_when_idle_ms) rt.stop.store(true);
@@ -135,6 +145,7 @@ int main(int argc, char** argv) {
                                     static_cast<int>(rte_socket_id()));
   if (rt.pool == nullptr) return fail(std::string("mbuf pool: ") + rte_strerror(rte_errno));
   if (auto t = build_table(rt, preload); !t) return fail(t.error());
+  rt.path_mtu = std::make_unique<PathMtuCache>();
   if (auto p = start_ports(rt, static_cast<std::uint16_t>(nworkers)); !p) return fail(p.error());
   if (auto n = init_next_hops(rt); !n) return fail(n.error());
   register_telemetry(rt);

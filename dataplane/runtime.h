@@ -2,6 +2,7 @@
 // and TX buffers) and what the main lcore owns.
 #pragma once
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -16,6 +17,7 @@
 #include "mapping/mapping.h"
 #include "net/net.h"
 #include "packet/next_hop.h"
+#include "packet/path_mtu.h"
 
 namespace dstm::dp {
 
@@ -53,12 +55,18 @@ struct Runtime {
   Side ipv4_side;
   rte_mempool* pool = nullptr;
   std::unique_ptr<mapping::MappingTable> table;
+  std::unique_ptr<PathMtuCache> path_mtu;  // per-node MTUs from Packet Too Big (any worker writes)
   std::vector<std::unique_ptr<WorkerContext>> workers;
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> last_rx_tsc{0};  // any worker that received bumps it (relaxed)
 
   bool one_port() const { return ipv6_side.port == ipv4_side.port; }
 };
+
+// The clock of PathMtuCache: whole TSC seconds modulo 2^16, the same on every lcore.
+inline std::uint16_t seconds_now() {
+  return static_cast<std::uint16_t>(rte_get_tsc_cycles() / rte_get_tsc_hz());
+}
 
 // Worker main loop (worker.cpp); returns when rt.stop is set, TX flushed.
 void run_worker(Runtime& rt, WorkerContext& w);

@@ -14,6 +14,7 @@
 #include "packet/ipv6_encap.h"
 #include "packet/neighbour.h"
 #include "packet/next_hop.h"
+#include "packet/ptb.h"
 #include "runtime.h"
 
 namespace dstm::dp {
@@ -131,6 +132,20 @@ class Burst {
     rte_pktmbuf_free(m);
   }
 
+  // Case 34: an ICMPv6 Packet Too Big about one of our tunnel packets (packet/ptb.h).
+  void packet_too_big(rte_mbuf* m, const PacketBuf& pkt) {
+    const PtbParse parsed = ptb_parse(tep_, pkt);
+    mapping::Ipv6Value value{};
+    const bool bound = !parsed.early && rt_.table->lookup(parsed.client.to_host(), &value);
+    const net::Ipv6Address binding(value.bytes);
+    const Verdict v = ptb_finish(tep_, parsed, bound ? &binding : nullptr);
+    if (v.counter == Counter::kInIcmpv6Ptb) {
+      rt_.path_mtu->update(parsed.client.to_host(), parsed.mtu, seconds_now(), tep_.path_mtu_expiry_s);
+      icmp_error(v, pkt.bytes().subspan(parsed.inner_offset));
+    }
+    drop(m, v.counter, pkt.len);
+  }
+
   void from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n);
   void from_internet(rte_mbuf** pkts, PacketBuf* bufs, unsigned n, bool hairpin);
 
@@ -227,7 +242,11 @@ void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n) {
 
 void Burst::finish_encap(rte_mbuf* m, PacketBuf& pkt, const EncapParse& parsed,
                          const net::Ipv6Address* binding, bool hairpin) {
-  Verdict v = encap_finish(tep_, pkt, parsed, binding, hairpin);
+  std::uint32_t path_mtu = 0;
+  if (binding != nullptr && rt_.path_mtu->used()) {  // nothing to look up until a PTB came
+    path_mtu = rt_.path_mtu->lookup(parsed.inner_dst.to_host(), seconds_now(), tep_.path_mtu_expiry_s).value_or(0);
+  }
+  Verdict v = encap_finish(tep_, pkt, parsed, binding, hairpin, path_mtu);
   switch (v.action) {
     case Action::kToIpv6Side: return send(m, pkt, rt_.ipv6_side, net::kEtherTypeIpv6, v.counter);
     case Action::kReplyLocal: return send(m, pkt, rt_.ipv4_side, net::kEtherTypeIpv4, v.counter);
@@ -292,6 +311,10 @@ unsigned poll_port(Runtime& rt, WorkerContext& w, std::uint16_t port) {
         w.counters.add(Counter::kInIpv6, pkt.len);
         if (is_local_icmpv6(tep, pkt)) {  // ND and ping for the TEP itself, not for decap
           if (hear_gateway_nd(rt, burst, m, pkt)) break;
+          if (is_packet_too_big(pkt)) {
+            burst.packet_too_big(m, pkt);
+            break;
+          }
           Verdict v = answer_icmpv6(tep, rt.ipv6_side.port_mac, pkt);
           if (v.action == Action::kReplyLocal) {
             // classify_and_strip() found an Ethernet header, so the frame has one.

@@ -3,6 +3,7 @@
 // prepend the outer IPv6 header (RFC 2473 §3.1).
 #include "packet/encap.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "packet/ipv6_encap.h"
@@ -62,11 +63,11 @@ void trim_to_total_length(PacketBuf& pkt, std::uint32_t total_length) {
 
 // RFC 2473 §7.2: a packet above the tunnel MTU with DF set is dropped with ICMPv4 3/4 carrying
 // the tunnel MTU (the largest inner packet, so PMTUD converges in one step).
-Verdict frag_needed_verdict(const TepContext& tep) {
+Verdict frag_needed_verdict(const TepContext& tep, std::uint32_t mtu) {
   Verdict v = drop(Counter::kDropOverMtuDf);
   if (tep.icmp.frag_needed) {
     v.icmp = IcmpError::kV4FragNeeded;
-    v.mtu = tep.tunnel_mtu;
+    v.mtu = mtu;
   }
   return v;
 }
@@ -106,7 +107,7 @@ EncapParse encap_parse(const TepContext& tep, const PacketBuf& pkt, bool hairpin
 }
 
 Verdict encap_finish(const TepContext& tep, PacketBuf& pkt, const EncapParse& parsed,
-                     const net::Ipv6Address* binding, bool hairpin) {
+                     const net::Ipv6Address* binding, bool hairpin, std::uint32_t path_mtu) {
   if (parsed.early) {
     // encap_parse takes the packet const, so the echo reply it decided on is written here.
     if (parsed.early->action == Action::kReplyLocal) {
@@ -129,8 +130,9 @@ Verdict encap_finish(const TepContext& tep, PacketBuf& pkt, const EncapParse& pa
   // RFC 2473 §7.2: over the tunnel MTU, DF set -> drop + ICMPv4 3/4 (case 37); DF clear ->
   // encapsulate anyway and let the glue send the outer packet as IPv6 fragments (case 38,
   // RFC 8200 §4.5; the TEP is the outer packet's source node, so it may fragment).
-  const bool over_mtu = total_length > tep.tunnel_mtu;
-  if (over_mtu && ip->dont_fragment()) return frag_needed_verdict(tep);
+  const std::uint32_t mtu = path_mtu != 0 ? std::min(path_mtu, tep.tunnel_mtu) : tep.tunnel_mtu;
+  const bool over_mtu = total_length > mtu;
+  if (over_mtu && ip->dont_fragment()) return frag_needed_verdict(tep, mtu);
   // Checked before any byte changes so that a drop leaves the packet as it came. A DPDK mbuf
   // has RTE_PKTMBUF_HEADROOM (128) bytes, so this only catches a glue bug.
   if (pkt.headroom < kIpv6HeaderBytes) return drop(Counter::kDropEncapNoHeadroom);
@@ -145,9 +147,9 @@ Verdict encap_finish(const TepContext& tep, PacketBuf& pkt, const EncapParse& pa
     return drop(Counter::kDropEncapNoHeadroom);  // unreachable: headroom and length checked
   }
   if (over_mtu) {
-    // tunnel_mtu is the largest inner packet, so the outer link MTU is tunnel_mtu + 40.
+    // mtu is the largest inner packet, so the outer (path) MTU is mtu + 40.
     return Verdict{Action::kToIpv6SideFragment, Counter::kOutIpv6Fragment, IcmpError::kNone, 0,
-                   0, tep.tunnel_mtu + kIpv6HeaderBytes};
+                   0, mtu + kIpv6HeaderBytes};
   }
   return Verdict{Action::kToIpv6Side, Counter::kOutIpv6, IcmpError::kNone, 0, 0, 0};
 }
