@@ -36,7 +36,7 @@ constexpr std::string_view kValueKeys[] = {
     "icmp.time_exceeded", "icmp.host_unreachable", "icmp.frag_needed", "icmp.source_unreachable",
     "icmp.parameter_problem", "icmp.packet_too_big", "icmp.rate_per_second", "icmp.burst",
     "table.capacity", "table.fallback",
-    "dataplane.burst", "dataplane.learning"};
+    "dataplane.burst", "dataplane.learning", "dataplane.learn_rate"};
 // clang-format on
 
 bool is_known_value(std::string_view path) {
@@ -440,6 +440,7 @@ void read_table_and_dataplane(const toml::table& root, Errors& errors, Dataplane
   Section d(root, "dataplane", errors);
   d.integer_into("burst", 1, 64, cfg.burst_size);  // 64: lib/mapping's kMaxBurst
   d.boolean_into("learning", cfg.learning);
+  d.integer_into("learn_rate", 0, 1'000'000, cfg.learn_rate);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "mappings_file.h"
 #include "ports.h"
+#include "learning.h"
 #include "resolver.h"
 #include "runtime.h"
 #include "stats.h"
@@ -69,7 +70,7 @@ void age_path_mtus(Runtime& rt, std::uint16_t& last_s) {
 
 // The main lcore's job while workers forward: reclaim table records, resolve the next hops,
 // age the path MTUs and watch for idleness.
-void housekeeping(Runtime& rt, const Args& args, NextHopResolvers& resolvers) {
+void housekeeping(Runtime& rt, const Args& args, NextHopResolvers& resolvers, Learner& learner) {
   const std::uint64_t hz = rte_get_tsc_hz();
   const std::uint64_t start = rte_rdtsc();
   std::uint16_t path_mtu_aged_s = seconds_now();
@@ -78,6 +79,7 @@ void housekeeping(Runtime& rt, const Args& args, NextHopResolvers& resolvers) {
     rt.table->reclaim();
     poll_next_hops(rt, resolvers);
     age_path_mtus(rt, path_mtu_aged_s);
+    poll_learning(rt, learner);
     if (args.exit_when_idle_ms) {
       const std::uint64_t last = std::max(start, rt.last_rx_tsc.load(std::memory_order_relaxed));
       if ((rte_rdtsc() - last) * 1000 / hz >= *args.exit_when_idle_ms) rt.stop.store(true);
@@ -148,6 +150,7 @@ int main(int argc, char** argv) {
   rt.path_mtu = std::make_unique<PathMtuCache>();
   if (auto p = start_ports(rt, static_cast<std::uint16_t>(nworkers)); !p) return fail(p.error());
   if (auto n = init_next_hops(rt); !n) return fail(n.error());
+  if (auto l = init_learning(rt); !l) return fail(l.error());
   register_telemetry(rt);
   // dpdk-dumpcap / dpdk-pdump attach as secondary processes, which needs a shared runtime
   // (hugepages, no --no-shconf); without one there is nothing to attach to, so stay quiet.
@@ -167,20 +170,22 @@ int main(int argc, char** argv) {
   // The first ARP request / solicitation is queued before any worker runs, so it leaves first.
   NextHopResolvers resolvers;
   poll_next_hops(rt, resolvers);
+  Learner learner(*rt.table, rt.config.learn_rate);
   const std::uint64_t launched_tsc = rte_rdtsc();
   if (worker_lcores.empty()) {
     // One lcore: it forwards, and a plain thread does the housekeeping (the table's writer).
-    std::thread keeper([&] { housekeeping(rt, *args, resolvers); });
+    std::thread keeper([&] { housekeeping(rt, *args, resolvers, learner); });
     run_worker(rt, *rt.workers.front());
     keeper.join();
   } else {
     for (unsigned i = 0; i < worker_lcores.size(); ++i) {
       rte_eal_remote_launch(worker_main, &launch[i], worker_lcores[i]);
     }
-    housekeeping(rt, *args, resolvers);
+    housekeeping(rt, *args, resolvers, learner);
     rte_eal_mp_wait_lcore();
   }
   drain_next_hops(rt);
+  free_learning(rt);
 
   const double forwarding_seconds =
       static_cast<double>(rte_rdtsc() - launched_tsc) / static_cast<double>(rte_get_tsc_hz());

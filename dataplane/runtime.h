@@ -47,6 +47,9 @@ struct alignas(64) WorkerContext {
   // L2 and m->port set, for this worker to transmit on its own queue: the main lcore owns no
   // TX queue. Single producer (main), single consumer (this worker); only worker 0 has one.
   rte_ring* control = nullptr;
+  // Learning mode (learn.h): this worker's requests to the main lcore, single producer (this
+  // worker), single consumer (main); nullptr when learning is off.
+  rte_ring* learn = nullptr;
 };
 
 struct Runtime {
@@ -57,6 +60,7 @@ struct Runtime {
   std::unique_ptr<mapping::MappingTable> table;
   std::unique_ptr<PathMtuCache> path_mtu;  // per-node MTUs from Packet Too Big (any worker writes)
   std::vector<std::unique_ptr<WorkerContext>> workers;
+  CounterBlock housekeeping_counters;  // written only by the main lcore (housekeeping)
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> last_rx_tsc{0};  // any worker that received bumps it (relaxed)
 

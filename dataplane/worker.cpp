@@ -5,6 +5,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_random.h>
+#include <rte_ring_elem.h>
 
 #include "l2.h"
 #include "packet/decap.h"
@@ -15,6 +16,7 @@
 #include "packet/neighbour.h"
 #include "packet/next_hop.h"
 #include "packet/ptb.h"
+#include "learn.h"
 #include "runtime.h"
 
 namespace dstm::dp {
@@ -146,6 +148,17 @@ class Burst {
     drop(m, v.counter, pkt.len);
   }
 
+  // Learning mode (learn.h): an unmapped pool source asks the main lcore to install it. The
+  // packet itself is still dropped: only an installed mapping forwards, so the install rate
+  // limit also bounds what unprovisioned sources can send.
+  void request_learn(const DecapParse& parsed, Verdict& v) {
+    if (!tep_.in_pool(parsed.inner_src) || tep_.is_pool_broadcast(parsed.inner_src)) return;
+    LearnRequest r;
+    r.ipv4 = parsed.inner_src.to_host();
+    r.ipv6 = parsed.outer_src.bytes();
+    if (rte_ring_sp_enqueue_elem(w_.learn, &r, sizeof r) != 0) v.counter = Counter::kDropLearnRingFull;
+  }
+
   void from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n);
   void from_internet(rte_mbuf** pkts, PacketBuf* bufs, unsigned n, bool hairpin);
 
@@ -212,6 +225,7 @@ void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n) {
       const net::Ipv6Address bound(values[k].bytes);
       v = decap_finish(tep_, bufs[i], parsed[i], ((hits >> k) & 1u) ? &bound : nullptr);
       ++k;
+      if (v.counter == Counter::kDropNoSourceSoftwire && w_.learn != nullptr) request_learn(parsed[i], v);
     }
     switch (v.action) {
       case Action::kToIpv4Side:

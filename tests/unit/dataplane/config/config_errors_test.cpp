@@ -159,6 +159,8 @@ const std::vector<BadConfig>& bad_configs() {
       {appended("[dataplane]\nburst = 0\n"), "t.toml:10: dataplane.burst: 0 is out of range"},
       {appended("[dataplane]\nlearning = 1\n"),
        "t.toml:10: dataplane.learning: expected true or false, got an integer"},
+      {appended("[dataplane]\nlearn_rate = -1\n"),
+       "t.toml:10: dataplane.learn_rate: -1 is out of range (0..1000000)"},
       // TOML syntax: toml++'s own message with line and column
       {"[tep\n", "t.toml:1:5: TOML syntax error: "},
       {minimal_with_line(3, "ipv4 = \"198.51.100.1\"\nipv4 = \"198.51.100.2\""), "t.toml:4:"},

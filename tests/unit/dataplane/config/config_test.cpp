@@ -66,6 +66,7 @@ void check_documented_defaults(const DataplaneConfig& c) {
   CHECK(c.table.fallback == 4096);
   CHECK(c.burst_size == 32);
   CHECK_FALSE(c.learning);
+  CHECK(c.learn_rate == 100);
 }
 
 TEST_CASE("the example file parses to the documented defaults", "[config]") {
@@ -102,7 +103,7 @@ TEST_CASE("every key is read: all set to values other than the default", "[confi
       "source_unreachable = true\nparameter_problem = false\npacket_too_big = false\n"
       "rate_per_second = 0\nburst = 1\n"
       "[table]\ncapacity = 16777216\nfallback = 0\n"
-      "[dataplane]\nburst = 64\nlearning = true\n");
+      "[dataplane]\nburst = 64\nlearning = true\nlearn_rate = 5\n");
   REQUIRE(cfg.tep.tep_ipv6.size() == 2);
   CHECK(cfg.tep.tep_ipv6[1] == v6("2001:db8:2::1"));
   CHECK(cfg.tep.tep_ipv4 == v4("203.0.113.1"));
@@ -135,6 +136,7 @@ TEST_CASE("every key is read: all set to values other than the default", "[confi
   CHECK(cfg.table.fallback == 0);
   CHECK(cfg.burst_size == 64);
   CHECK(cfg.learning);
+  CHECK(cfg.learn_rate == 5);
 }
 
 TEST_CASE("both sides may share a port when the VLANs tell them apart", "[config]") {
