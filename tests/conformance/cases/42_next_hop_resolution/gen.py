@@ -4,7 +4,9 @@ solicited-node group (RFC 4861 §7.2.2) on the node side. Then, in the order the
 the node side brings the IPv6 gateway's advertisement (learned) and a packet for the internet,
 dropped because the IPv4 gateway is not resolved yet; the internet side brings the IPv4
 gateway's ARP reply (learned), a packet for a node (sent to the learned IPv6 gateway MAC) and
-an echo to the TEP (answered to the learned IPv4 gateway MAC)."""
+an echo to the TEP (answered to the learned IPv4 gateway MAC). An advertisement for the IPv6
+gateway with another MAC arriving on the internet port (the wrong side) is not learned: the
+packet for the node after it still goes to the MAC learned on the node side."""
 from tep import *
 from scapy.all import ARP, ICMP, UDP, ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr
 
@@ -19,6 +21,8 @@ def build():
         op=1, hwsrc=PORT4_MAC, psrc=TEP4, hwdst="00:00:00:00:00:00", pdst=GW4)
     na = Ether(src=LEARNED6, dst=PORT6_MAC) / IPv6(src=GW6, dst=TEP6, hlim=255) \
         / ICMPv6ND_NA(R=1, S=1, O=1, tgt=GW6) / ICMPv6NDOptDstLLAddr(lladdr=LEARNED6)
+    wrong_side = Ether(src="02:00:00:00:0b:ad", dst=PORT4_MAC) / IPv6(src=GW6, dst=TEP6, hlim=255) \
+        / ICMPv6ND_NA(R=1, S=0, O=1, tgt=GW6) / ICMPv6NDOptDstLLAddr(lladdr="02:00:00:00:0b:ad")
     arp_reply = Ether(src=LEARNED4, dst=PORT4_MAC) / ARP(op=2, hwsrc=LEARNED4, psrc=GW4, hwdst=PORT4_MAC, pdst=TEP4)
     up = IP(src=L4, dst=D, ttl=64) / UDP(sport=1, dport=2)
     down = IP(src=D, dst=L4, ttl=64) / UDP(sport=2, dport=1)
@@ -28,9 +32,10 @@ def build():
     return {
         "config": {"next_hops.ipv6.mac": None, "next_hops.ipv4.mac": None},
         "in6": [na, Ether(src=LEARNED6, dst=PORT6_MAC) / IPv6(src=C6, dst=TEP6, hlim=64, nh=4) / up],
-        "in4": [arp_reply, Ether(src=LEARNED4, dst=PORT4_MAC) / down, Ether(src=LEARNED4, dst=PORT4_MAC) / echo],
+        "in4": [arp_reply, wrong_side, Ether(src=LEARNED4, dst=PORT4_MAC) / down, Ether(src=LEARNED4, dst=PORT4_MAC) / echo],
         "out6": [ns, down_out],
         "out4": [arp_request, Ether(src=PORT4_MAC, dst=LEARNED4) / echo_reply],
         "counters": {"in-ipv6": 2, "in-nd-next-hop": 1, "drop-next-hop-unresolved": 1, "in-arp-next-hop": 1,
-                     "in-ipv4": 2, "out-ipv6": 1, "in-icmpv4-echo-local": 1, "out-next-hop-probe": 2},
+                     "in-ipv4": 2, "out-ipv6": 1, "in-icmpv4-echo-local": 1, "out-next-hop-probe": 2,
+                     "drop-misplaced-not-ipv4": 1},
     }
