@@ -30,13 +30,13 @@ constexpr std::string_view kTables[] = {
     "icmp", "table", "dataplane", "control"};
 constexpr std::string_view kValueKeys[] = {
     "tep.ipv6", "tep.ipv4", "tep.pools", "tep.tunnel_mtu", "tep.hop_limit", "tep.hairpinning",
-    "tep.answer_echo",
+    "tep.answer_echo", "tep.path_mtu_expiry",
     "ports.ipv6.port", "ports.ipv6.vlan", "ports.ipv4.port", "ports.ipv4.vlan",
     "next_hops.ipv6.gateway", "next_hops.ipv6.mac", "next_hops.ipv4.gateway", "next_hops.ipv4.mac",
     "icmp.time_exceeded", "icmp.host_unreachable", "icmp.frag_needed", "icmp.source_unreachable",
-    "icmp.parameter_problem", "icmp.rate_per_second", "icmp.burst",
+    "icmp.parameter_problem", "icmp.packet_too_big", "icmp.rate_per_second", "icmp.burst",
     "table.capacity", "table.fallback",
-    "dataplane.burst", "dataplane.learning",
+    "dataplane.burst", "dataplane.learning", "dataplane.learn_rate",
     "control.shm", "control.batch", "control.poll_us"};
 // clang-format on
 
@@ -348,6 +348,8 @@ void read_tep(const toml::table& root, Errors& errors, DataplaneConfig& cfg) {
   s.integer_into("hop_limit", 1, 255, tep.hop_limit);
   s.boolean_into("hairpinning", tep.hairpinning);
   s.boolean_into("answer_echo", tep.answer_echo);
+  // Seconds; the per-node MTU cache stamps entries modulo 2^16 s (packet/path_mtu.h).
+  s.integer_into("path_mtu_expiry", 10, 65000, tep.path_mtu_expiry_s);
 }
 
 void read_port(const toml::table& root, std::string_view path, Errors& errors, PortSide& side) {
@@ -416,6 +418,7 @@ void read_icmp(const toml::table& root, Errors& errors, DataplaneConfig& cfg) {
   s.boolean_into("frag_needed", p.frag_needed);
   s.boolean_into("source_unreachable", p.source_unreachable);
   s.boolean_into("parameter_problem", p.parameter_problem);
+  s.boolean_into("packet_too_big", p.packet_too_big);
   s.integer_into("rate_per_second", 0, 1'000'000, cfg.icmp_rate.per_second);
   s.integer_into("burst", 1, 1'000'000, cfg.icmp_rate.burst);
 }
@@ -438,6 +441,7 @@ void read_table_and_dataplane(const toml::table& root, Errors& errors, Dataplane
   Section d(root, "dataplane", errors);
   d.integer_into("burst", 1, 64, cfg.burst_size);  // 64: lib/mapping's kMaxBurst
   d.boolean_into("learning", cfg.learning);
+  d.integer_into("learn_rate", 0, 1'000'000, cfg.learn_rate);
 }
 
 // A POSIX shared-memory name as shm_open(3) wants it: one leading '/', then 1..200 portable

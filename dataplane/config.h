@@ -64,6 +64,7 @@ struct DataplaneConfig {
   // [dataplane] learning: cache the association from decapsulated traffic (draft §7). Weaker
   // than TSP-provisioned mappings, hence off by default.
   bool learning = false;
+  std::uint32_t learn_rate = 100;  // [dataplane] learn_rate: learned mappings installed per second
   ControlConfig control;  // [control]
 };
 

@@ -56,11 +56,11 @@ Ingress classify_and_strip(const Runtime& rt, std::uint16_t port, PacketBuf& pkt
   return node_port ? Ingress::kMisplacedNodePort : Ingress::kMisplacedInternetPort;
 }
 
-bool push_l2(PacketBuf& pkt, const Side& side, std::uint16_t ethertype, const net::MacAddress* dst) {
+bool push_l2(PacketBuf& pkt, const Side& side, std::uint16_t ethertype, const net::MacAddress& dst) {
   const std::uint32_t size = net::EthernetHeader::kSize + (side.vlan ? net::VlanTag::kSize : 0u);
   if (pkt.prepend(size) == nullptr) return false;
   auto eth = net::EthernetHeader::at(pkt.bytes());
-  eth->set_dst(dst != nullptr ? *dst : side.next_hop_mac);
+  eth->set_dst(dst);
   eth->set_src(side.port_mac);
   if (side.vlan) {
     eth->set_ethertype(net::kEtherTypeVlan);

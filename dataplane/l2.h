@@ -18,9 +18,7 @@ enum class Ingress : std::uint8_t {
 // tells the sides apart.
 Ingress classify_and_strip(const Runtime& rt, std::uint16_t port, PacketBuf& pkt);
 
-// Prepends Ethernet (+ 802.1Q when the side has a VLAN) towards `dst`, by default the side's
-// next hop. False without headroom.
-bool push_l2(PacketBuf& pkt, const Side& side, std::uint16_t ethertype,
-             const net::MacAddress* dst = nullptr);
+// Prepends Ethernet (+ 802.1Q when the side has a VLAN) towards `dst`. False without headroom.
+bool push_l2(PacketBuf& pkt, const Side& side, std::uint16_t ethertype, const net::MacAddress& dst);
 
 }  // namespace dstm::dp

@@ -20,6 +20,8 @@
 #include "config.h"
 #include "mappings_file.h"
 #include "ports.h"
+#include "learning.h"
+#include "resolver.h"
 #include "runtime.h"
 #include "shm_control.h"
 #include "stats.h"
@@ -59,14 +61,28 @@ dstm::Expected<void, std::string> build_table(Runtime& rt, const std::vector<Sta
   return {};
 }
 
-// The main lcore's job while workers forward: apply the agent's updates (shm_control.h),
-// reclaim table records and watch for idleness. It sleeps only when no update is waiting.
-void housekeeping(Runtime& rt, const Args& args, ShmControl& shm) {
+// Once a second: forget the per-node MTUs older than tep.path_mtu_expiry (packet/path_mtu.h).
+void age_path_mtus(Runtime& rt, std::uint16_t& last_s) {
+  const std::uint16_t now = seconds_now();
+  if (now == last_s) return;
+  last_s = now;
+  rt.path_mtu->age(now, rt.config.tep.path_mtu_expiry_s);
+}
+
+// The main lcore's job while workers forward (it is the mapping table's one writer): apply the
+// agent's updates (shm_control.h), reclaim table records, resolve the next hops, age the path
+// MTUs, install learned mappings and watch for idleness. It sleeps only when no update waits.
+void housekeeping(Runtime& rt, const Args& args, ShmControl& shm, NextHopResolvers& resolvers,
+                  Learner& learner) {
   const std::uint64_t hz = rte_get_tsc_hz();
   const std::uint64_t start = rte_rdtsc();
+  std::uint16_t path_mtu_aged_s = seconds_now();
   while (!rt.stop.load(std::memory_order_relaxed)) {
     if (!shm_control_round(rt, shm)) rte_delay_us_sleep(shm_idle_sleep_us(rt, shm));
     rt.table->reclaim();
+    poll_next_hops(rt, resolvers);
+    age_path_mtus(rt, path_mtu_aged_s);
+    poll_learning(rt, learner);
     if (args.exit_when_idle_ms) {
       const std::uint64_t last = std::max(start, rt.last_rx_tsc.load(std::memory_order_relaxed));
       if ((rte_rdtsc() - last) * 1000 / hz >= *args.exit_when_idle_ms) rt.stop.store(true);
@@ -111,10 +127,6 @@ int main(int argc, char** argv) {
     if (!m) return fail(m.error());
     preload = std::move(m.value());
   }
-  if (!rt.config.ipv6_gateway_mac || !rt.config.ipv4_gateway_mac) {
-    return fail(args->config_path + ": next_hops.ipv6.mac and next_hops.ipv4.mac are required for now "
-                "(ARP/ND next-hop resolution is not implemented yet)");
-  }
 
   int eal_rc = rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data());
   if (eal_rc < 0) return fail(std::string("EAL initialisation failed: ") + rte_strerror(rte_errno));
@@ -128,8 +140,10 @@ int main(int argc, char** argv) {
     rt.workers.back()->index = i;
     rt.workers.back()->queue = static_cast<std::uint16_t>(i);
   }
-  rt.ipv6_side = Side{rt.config.ipv6_side.port, rt.config.ipv6_side.vlan, {}, *rt.config.ipv6_gateway_mac};
-  rt.ipv4_side = Side{rt.config.ipv4_side.port, rt.config.ipv4_side.vlan, {}, *rt.config.ipv4_gateway_mac};
+  rt.ipv6_side.port = rt.config.ipv6_side.port;
+  rt.ipv6_side.vlan = rt.config.ipv6_side.vlan;
+  rt.ipv4_side.port = rt.config.ipv4_side.port;
+  rt.ipv4_side.vlan = rt.config.ipv4_side.vlan;
 
   const unsigned mbufs = 8191 + nworkers * 2048;
   rt.pool = rte_pktmbuf_pool_create("dstm_mbufs", mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -140,7 +154,10 @@ int main(int argc, char** argv) {
   // Workers' counters go to the stats segment (worker i on worker_lcores[i], or the main lcore).
   auto shm = start_shm_control(rt, worker_lcores.empty() ? std::vector<unsigned>{rte_lcore_id()} : worker_lcores);
   if (!shm) return fail(shm.error());
+  rt.path_mtu = std::make_unique<PathMtuCache>();
   if (auto p = start_ports(rt, static_cast<std::uint16_t>(nworkers)); !p) return fail(p.error());
+  if (auto n = init_next_hops(rt); !n) return fail(n.error());
+  if (auto l = init_learning(rt); !l) return fail(l.error());
   register_telemetry(rt);
   // dpdk-dumpcap / dpdk-pdump attach as secondary processes, which needs a shared runtime
   // (hugepages, no --no-shconf); without one there is nothing to attach to, so stay quiet.
@@ -157,19 +174,25 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   std::vector<std::pair<Runtime*, WorkerContext*>> launch;
   for (auto& w : rt.workers) launch.emplace_back(&rt, w.get());
+  // The first ARP request / solicitation is queued before any worker runs, so it leaves first.
+  NextHopResolvers resolvers;
+  poll_next_hops(rt, resolvers);
+  Learner learner(*rt.table, rt.config.learn_rate);
   const std::uint64_t launched_tsc = rte_rdtsc();
   if (worker_lcores.empty()) {
     // One lcore: it forwards, and a plain thread does the housekeeping (the table's writer).
-    std::thread keeper([&] { housekeeping(rt, *args, *shm); });
+    std::thread keeper([&] { housekeeping(rt, *args, *shm, resolvers, learner); });
     run_worker(rt, *rt.workers.front());
     keeper.join();
   } else {
     for (unsigned i = 0; i < worker_lcores.size(); ++i) {
       rte_eal_remote_launch(worker_main, &launch[i], worker_lcores[i]);
     }
-    housekeeping(rt, *args, *shm);
+    housekeeping(rt, *args, *shm, resolvers, learner);
     rte_eal_mp_wait_lcore();
   }
+  drain_next_hops(rt);
+  free_learning(rt);
 
   const double forwarding_seconds =
       static_cast<double>(rte_rdtsc() - launched_tsc) / static_cast<double>(rte_get_tsc_hz());

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include <rte_lcore.h>
+
 #include "counters.h"
 
 namespace dstm::dp {
@@ -18,6 +20,8 @@ shmring::StatsLayout stats_layout(const Runtime& rt, const std::vector<unsigned>
   shmring::StatsLayout layout;
   for (const CounterInfo& c : kCounterInfo) layout.counters.push_back({std::string(c.name), std::string(c.description)});
   for (unsigned id : worker_lcores) layout.lcores.push_back(id);
+  // The last block is the main lcore's housekeeping (learning counters; no rx/tx of its own).
+  layout.lcores.push_back(rte_get_main_lcore());
   for (const auto& p : rt.config.tep.pools) {
     layout.pools.push_back({p.network().to_host(), static_cast<std::uint8_t>(p.length())});
   }
@@ -46,11 +50,15 @@ Expected<ShmControl, std::string> start_shm_control(Runtime& rt, const std::vect
                             : shmring::StatsWriter::create_private(layout);
   if (!stats) return unexpected(stats.error());
   shm.stats = std::make_unique<shmring::StatsWriter>(std::move(stats.value()));
-  if (rt.workers.size() != shm.stats->lcore_count()) return unexpected(std::string("stats: one block per worker expected"));
+  if (rt.workers.size() + 1 != shm.stats->lcore_count()) {
+    return unexpected(std::string("stats: one block per worker and one for housekeeping expected"));
+  }
   for (std::uint32_t i = 0; i < rt.workers.size(); ++i) {
     const shmring::LcoreWords words = shm.stats->lcore(i);
     rt.workers[i]->counters.bind(words.packets, words.bytes, words.rx_packets, words.tx_packets);
   }
+  const shmring::LcoreWords hk = shm.stats->lcore(static_cast<std::uint32_t>(rt.workers.size()));
+  rt.housekeeping_counters.bind(hk.packets, hk.bytes, hk.rx_packets, hk.tx_packets);
   if (cc.enabled()) {
     // A sleep of poll_us would otherwise end up to 50 us late (the default timer slack). The
     // housekeeping thread inherits this value in the one-lcore layout.

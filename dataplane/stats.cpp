@@ -37,12 +37,14 @@ int telemetry_status(const char*, const char*, rte_tel_data* d) {
 
 CounterTotals sum_counters(const Runtime& rt) {
   CounterTotals t;
-  for (const auto& w : rt.workers) {
+  auto add = [&t](const CounterBlock& block) {
     for (std::size_t i = 0; i < kCounterCount; ++i) {
-      t.packets[i] += w->counters.packets(i);
-      t.bytes[i] += w->counters.bytes(i);
+      t.packets[i] += block.packets(i);
+      t.bytes[i] += block.bytes(i);
     }
-  }
+  };
+  for (const auto& w : rt.workers) add(w->counters);
+  add(rt.housekeeping_counters);
   return t;
 }
 

@@ -5,6 +5,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_random.h>
+#include <rte_ring_elem.h>
 
 #include "l2.h"
 #include "packet/decap.h"
@@ -13,6 +14,9 @@
 #include "packet/icmp.h"
 #include "packet/ipv6_encap.h"
 #include "packet/neighbour.h"
+#include "packet/next_hop.h"
+#include "packet/ptb.h"
+#include "learn.h"
 #include "runtime.h"
 
 namespace dstm::dp {
@@ -31,7 +35,13 @@ void commit(rte_mbuf* m, const PacketBuf& b) {
 
 class Burst {
  public:
-  Burst(Runtime& rt, WorkerContext& w) : rt_(rt), w_(w), tep_(rt.config.tep) {}
+  Burst(Runtime& rt, WorkerContext& w) : rt_(rt), w_(w), tep_(rt.config.tep) { load_next_hops(); }
+
+  // The gateways' MACs for this burst (one atomic load each; next_hop.h).
+  void load_next_hops() {
+    next_hop6_ = rt_.ipv6_side.next_hop.load();
+    next_hop4_ = rt_.ipv4_side.next_hop.load();
+  }
 
   void drop(rte_mbuf* m, Counter c, std::uint32_t bytes) {
     w_.counters.add(c, bytes);
@@ -43,7 +53,12 @@ class Burst {
   void send(rte_mbuf* m, PacketBuf& pkt, const Side& side, std::uint16_t ethertype, Counter c,
             const net::MacAddress* dst = nullptr) {
     const std::uint32_t l3_bytes = pkt.len;
-    if (!push_l2(pkt, side, ethertype, dst)) return drop(m, Counter::kDropMalformedIpv4, l3_bytes);
+    if (dst == nullptr) {
+      const NextHopState& gateway = &side == &rt_.ipv6_side ? next_hop6_ : next_hop4_;
+      if (!gateway.valid) return drop(m, Counter::kDropNextHopUnresolved, l3_bytes);
+      dst = &gateway.mac;
+    }
+    if (!push_l2(pkt, side, ethertype, *dst)) return drop(m, Counter::kDropMalformedIpv4, l3_bytes);
     commit(m, pkt);
     w_.counters.add(c, l3_bytes);
     w_.counters.add_tx(1);
@@ -120,6 +135,31 @@ class Burst {
     rte_pktmbuf_free(m);
   }
 
+  // Case 34: an ICMPv6 Packet Too Big about one of our tunnel packets (packet/ptb.h).
+  void packet_too_big(rte_mbuf* m, const PacketBuf& pkt) {
+    const PtbParse parsed = ptb_parse(tep_, pkt);
+    mapping::Ipv6Value value{};
+    const bool bound = !parsed.early && rt_.table->lookup(parsed.client.to_host(), &value);
+    const net::Ipv6Address binding(value.bytes);
+    const Verdict v = ptb_finish(tep_, parsed, bound ? &binding : nullptr);
+    if (v.counter == Counter::kInIcmpv6Ptb) {
+      rt_.path_mtu->update(parsed.client.to_host(), parsed.mtu, seconds_now(), tep_.path_mtu_expiry_s);
+      icmp_error(v, pkt.bytes().subspan(parsed.inner_offset));
+    }
+    drop(m, v.counter, pkt.len);
+  }
+
+  // Learning mode (learn.h): an unmapped pool source asks the main lcore to install it. The
+  // packet itself is still dropped: only an installed mapping forwards, so the install rate
+  // limit also bounds what unprovisioned sources can send.
+  void request_learn(const DecapParse& parsed, Verdict& v) {
+    if (!tep_.in_pool(parsed.inner_src) || tep_.is_pool_broadcast(parsed.inner_src)) return;
+    LearnRequest r;
+    r.ipv4 = parsed.inner_src.to_host();
+    r.ipv6 = parsed.outer_src.bytes();
+    if (rte_ring_sp_enqueue_elem(w_.learn, &r, sizeof r) != 0) v.counter = Counter::kDropLearnRingFull;
+  }
+
   void from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n);
   void from_internet(rte_mbuf** pkts, PacketBuf* bufs, unsigned n, bool hairpin);
 
@@ -129,7 +169,39 @@ class Burst {
   Runtime& rt_;
   WorkerContext& w_;
   const TepContext& tep_;
+  NextHopState next_hop6_;
+  NextHopState next_hop4_;
 };
+
+// ARP / ND from a gateway whose MAC is resolved dynamically: publish what it says (RFC 826
+// merge, RFC 4861 §7.2.3/§7.2.5). True when the packet is consumed (counted, freed); false
+// when it must still go to answer_arp() / answer_icmpv6() (a request aimed at the TEP).
+bool hear_gateway_arp(Runtime& rt, Burst& burst, rte_mbuf* m, const PacketBuf& pkt) {
+  if (!rt.ipv4_side.resolve) return false;
+  const auto mac = hear_arp(pkt, rt.config.ipv4_gateway);
+  if (!mac) return false;
+  rt.ipv4_side.next_hop.publish(*mac);
+  burst.load_next_hops();
+  auto arp = net::ArpHeader::at(pkt.bytes());
+  if (arp->op() == net::kArpOpRequest && arp->tpa() == rt.config.tep.tep_ipv4) return false;
+  burst.drop(m, Counter::kInArpNextHop, pkt.len);
+  return true;
+}
+
+bool hear_gateway_nd(Runtime& rt, Burst& burst, rte_mbuf* m, const PacketBuf& pkt) {
+  if (!rt.ipv6_side.resolve) return false;
+  const auto heard = hear_neighbour(pkt, rt.config.ipv6_gateway);
+  if (!heard) return false;
+  // §7.2.5: an advertisement without the Override flag does not replace a different MAC.
+  const NextHopState now = rt.ipv6_side.next_hop.load();
+  if (heard->override_flag || !now.valid || now.mac == heard->mac) {
+    rt.ipv6_side.next_hop.publish(heard->mac);
+    burst.load_next_hops();
+  }
+  if (!heard->advertisement) return false;
+  burst.drop(m, Counter::kInNdNextHop, pkt.len);
+  return true;
+}
 
 void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n) {
   DecapParse parsed[kMaxBurst];
@@ -154,6 +226,7 @@ void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n) {
       const net::Ipv6Address bound(values[k].bytes);
       v = decap_finish(tep_, bufs[i], parsed[i], ((hits >> k) & 1u) ? &bound : nullptr);
       ++k;
+      if (v.counter == Counter::kDropNoSourceSoftwire && w_.learn != nullptr) request_learn(parsed[i], v);
     }
     switch (v.action) {
       case Action::kToIpv4Side:
@@ -184,7 +257,11 @@ void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n) {
 
 void Burst::finish_encap(rte_mbuf* m, PacketBuf& pkt, const EncapParse& parsed,
                          const net::Ipv6Address* binding, bool hairpin) {
-  Verdict v = encap_finish(tep_, pkt, parsed, binding, hairpin);
+  std::uint32_t path_mtu = 0;
+  if (binding != nullptr && rt_.path_mtu->used()) {  // nothing to look up until a PTB came
+    path_mtu = rt_.path_mtu->lookup(parsed.inner_dst.to_host(), seconds_now(), tep_.path_mtu_expiry_s).value_or(0);
+  }
+  Verdict v = encap_finish(tep_, pkt, parsed, binding, hairpin, path_mtu);
   switch (v.action) {
     case Action::kToIpv6Side: return send(m, pkt, rt_.ipv6_side, net::kEtherTypeIpv6, v.counter);
     case Action::kReplyLocal: return send(m, pkt, rt_.ipv4_side, net::kEtherTypeIpv4, v.counter);
@@ -248,6 +325,11 @@ unsigned poll_port(Runtime& rt, WorkerContext& w, std::uint16_t port) {
       case Ingress::kNodeSide:
         w.counters.add(Counter::kInIpv6, pkt.len);
         if (is_local_icmpv6(tep, pkt)) {  // ND and ping for the TEP itself, not for decap
+          if (hear_gateway_nd(rt, burst, m, pkt)) break;
+          if (is_packet_too_big(pkt)) {
+            burst.packet_too_big(m, pkt);
+            break;
+          }
           Verdict v = answer_icmpv6(tep, rt.ipv6_side.port_mac, pkt);
           if (v.action == Action::kReplyLocal) {
             // classify_and_strip() found an Ethernet header, so the frame has one.
@@ -262,6 +344,7 @@ unsigned poll_port(Runtime& rt, WorkerContext& w, std::uint16_t port) {
         node_bufs[nn++] = pkt;
         break;
       case Ingress::kInternetArp: {
+        if (hear_gateway_arp(rt, burst, m, pkt)) break;
         net::MacAddress reply_to;
         Verdict v = answer_arp(tep, rt.ipv4_side.port_mac, pkt, &reply_to);
         if (v.action == Action::kReplyLocal) {
@@ -285,6 +368,18 @@ unsigned poll_port(Runtime& rt, WorkerContext& w, std::uint16_t port) {
   return n;
 }
 
+// Transmits the frames the main lcore queued for this worker (next_hop.h: ARP requests and
+// neighbour solicitations); they are complete frames for m->port.
+void send_control_frames(WorkerContext& w) {
+  constexpr unsigned kMaxControl = 8;
+  rte_mbuf* frames[kMaxControl];
+  const unsigned n = rte_ring_sc_dequeue_burst(w.control, reinterpret_cast<void**>(frames), kMaxControl, nullptr);
+  for (unsigned i = 0; i < n; ++i) {
+    w.counters.add(Counter::kOutNextHopProbe, frames[i]->pkt_len - frames[i]->l2_len);
+    rte_eth_tx_buffer(frames[i]->port, w.queue, w.tx[frames[i]->port], frames[i]);
+  }
+}
+
 void flush(Runtime& rt, WorkerContext& w) {
   rte_eth_tx_buffer_flush(rt.ipv6_side.port, w.queue, w.tx[rt.ipv6_side.port]);
   if (!rt.one_port()) rte_eth_tx_buffer_flush(rt.ipv4_side.port, w.queue, w.tx[rt.ipv4_side.port]);
@@ -298,6 +393,7 @@ void run_worker(Runtime& rt, WorkerContext& w) {
   w.icmp_tokens = rt.config.icmp_rate.burst;
   w.icmp_refill_tsc = rte_rdtsc();
   while (!rt.stop.load(std::memory_order_relaxed)) {
+    if (w.control != nullptr) send_control_frames(w);
     unsigned received = poll_port(rt, w, rt.ipv6_side.port);
     if (!rt.one_port()) received += poll_port(rt, w, rt.ipv4_side.port);
     // Each burst is a quiescent point: no table record is held across it.

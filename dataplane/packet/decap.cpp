@@ -69,8 +69,9 @@ std::optional<Verdict> check_inner(const TepContext& tep, const net::Ipv4Header&
   if (!inner.valid_basic()) return drop(Counter::kDropMalformedIpv4);
   if (!net::ipv4_header_checksum_valid(inner)) return drop(Counter::kDropBadChecksumIpv4);
   if (auto refused = check_ipv4_options(tep, inner.options())) return refused;
-  // RFC 1812 §5.3.7: never forward to or from a martian, silently.
-  if (inner.dst().is_martian() || inner.src().is_martian()) {
+  // RFC 1812 §5.3.7: never forward to or from a martian, silently; a pool's directed
+  // broadcast counts as one (case 13: it would otherwise hairpin to no lease or be flooded).
+  if (tep.is_martian_destination(inner.dst()) || inner.src().is_martian()) {
     return drop(Counter::kDropMartianIpv4);
   }
   return std::nullopt;

@@ -3,6 +3,7 @@
 // prepend the outer IPv6 header (RFC 2473 §3.1).
 #include "packet/encap.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "packet/ipv6_encap.h"
@@ -62,11 +63,11 @@ void trim_to_total_length(PacketBuf& pkt, std::uint32_t total_length) {
 
 // RFC 2473 §7.2: a packet above the tunnel MTU with DF set is dropped with ICMPv4 3/4 carrying
 // the tunnel MTU (the largest inner packet, so PMTUD converges in one step).
-Verdict frag_needed_verdict(const TepContext& tep) {
+Verdict frag_needed_verdict(const TepContext& tep, std::uint32_t mtu) {
   Verdict v = drop(Counter::kDropOverMtuDf);
   if (tep.icmp.frag_needed) {
     v.icmp = IcmpError::kV4FragNeeded;
-    v.mtu = tep.tunnel_mtu;
+    v.mtu = mtu;
   }
   return v;
 }
@@ -80,10 +81,12 @@ EncapParse encap_parse(const TepContext& tep, const PacketBuf& pkt, bool hairpin
   if (!net::ipv4_header_checksum_valid(*ip)) return early(drop(Counter::kDropBadChecksumIpv4));
 
   // RFC 1812 §5.3.7 martian filtering; is_martian() includes multicast and 255.255.255.255,
-  // which the TEP never forwards (case 12/13 on this side).
+  // which the TEP never forwards (case 12/13 on this side). A pool's directed broadcast is no
+  // lease and must never be encapsulated (RFC 1812 §5.3.5.2 lets a router refuse to forward
+  // directed broadcasts; a smurf amplifier toward every node otherwise).
   const net::Ipv4Address dst = ip->dst();
   const net::Ipv4Address src = ip->src();
-  if (dst.is_martian()) return early(drop(Counter::kDropMartianIpv4));
+  if (tep.is_martian_destination(dst)) return early(drop(Counter::kDropMartianIpv4));
   // BCP 38 (RFC 2827 §3) on our own prefix: pool addresses live behind tunnels, so one arriving
   // from the internet side is spoofed (case 39). A hairpinned packet has one by design.
   if (!hairpin && tep.in_pool(src)) return early(drop(Counter::kDropIpv4SrcIsPool));
@@ -104,7 +107,7 @@ EncapParse encap_parse(const TepContext& tep, const PacketBuf& pkt, bool hairpin
 }
 
 Verdict encap_finish(const TepContext& tep, PacketBuf& pkt, const EncapParse& parsed,
-                     const net::Ipv6Address* binding, bool hairpin) {
+                     const net::Ipv6Address* binding, bool hairpin, std::uint32_t path_mtu) {
   if (parsed.early) {
     // encap_parse takes the packet const, so the echo reply it decided on is written here.
     if (parsed.early->action == Action::kReplyLocal) {
@@ -127,8 +130,9 @@ Verdict encap_finish(const TepContext& tep, PacketBuf& pkt, const EncapParse& pa
   // RFC 2473 §7.2: over the tunnel MTU, DF set -> drop + ICMPv4 3/4 (case 37); DF clear ->
   // encapsulate anyway and let the glue send the outer packet as IPv6 fragments (case 38,
   // RFC 8200 §4.5; the TEP is the outer packet's source node, so it may fragment).
-  const bool over_mtu = total_length > tep.tunnel_mtu;
-  if (over_mtu && ip->dont_fragment()) return frag_needed_verdict(tep);
+  const std::uint32_t mtu = path_mtu != 0 ? std::min(path_mtu, tep.tunnel_mtu) : tep.tunnel_mtu;
+  const bool over_mtu = total_length > mtu;
+  if (over_mtu && ip->dont_fragment()) return frag_needed_verdict(tep, mtu);
   // Checked before any byte changes so that a drop leaves the packet as it came. A DPDK mbuf
   // has RTE_PKTMBUF_HEADROOM (128) bytes, so this only catches a glue bug.
   if (pkt.headroom < kIpv6HeaderBytes) return drop(Counter::kDropEncapNoHeadroom);
@@ -143,9 +147,9 @@ Verdict encap_finish(const TepContext& tep, PacketBuf& pkt, const EncapParse& pa
     return drop(Counter::kDropEncapNoHeadroom);  // unreachable: headroom and length checked
   }
   if (over_mtu) {
-    // tunnel_mtu is the largest inner packet, so the outer link MTU is tunnel_mtu + 40.
+    // mtu is the largest inner packet, so the outer (path) MTU is mtu + 40.
     return Verdict{Action::kToIpv6SideFragment, Counter::kOutIpv6Fragment, IcmpError::kNone, 0,
-                   0, tep.tunnel_mtu + kIpv6HeaderBytes};
+                   0, mtu + kIpv6HeaderBytes};
   }
   return Verdict{Action::kToIpv6Side, Counter::kOutIpv6, IcmpError::kNone, 0, 0, 0};
 }

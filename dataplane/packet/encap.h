@@ -37,7 +37,11 @@ EncapParse encap_parse(const TepContext& tep, const PacketBuf& pkt, bool hairpin
 // (after writing the echo reply for kReplyLocal). Ethernet padding past the IPv4 total length
 // is trimmed on kToIpv6Side, kToIpv6SideFragment and kReplyLocal. No headroom for the outer
 // header: kDrop, drop-encap-no-headroom. Precondition: tep.tep_ipv6 is not empty.
+// `path_mtu`: the node's MTU learned from Packet Too Big (packet/ptb.h), 0 when none; the
+// smaller of it and tep.tunnel_mtu is the MTU for everything above (RFC 8201 §4: a report only
+// ever lowers it).
 Verdict encap_finish(const TepContext& tep, PacketBuf& pkt, const EncapParse& parsed,
-                     const net::Ipv6Address* binding, bool hairpin = false);
+                     const net::Ipv6Address* binding, bool hairpin = false,
+                     std::uint32_t path_mtu = 0);
 
 }  // namespace dstm::dp

@@ -1,7 +1,7 @@
 // The TEP answering for its own addresses on the wire: ARP requests for its IPv4 address on the
 // internet side (RFC 826), neighbour solicitations for its IPv6 addresses (RFC 4861 §7.2.4) and
 // ICMPv6 echo requests to them (RFC 4443 §4.2) on the node side. Each answer is written in place
-// over the request. Resolving the next hops' MACs is not done here (static MACs for now).
+// over the request. Resolving the gateways' MACs is packet/next_hop.h's job.
 #pragma once
 
 #include "net/net.h"

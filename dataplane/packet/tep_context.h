@@ -15,6 +15,7 @@ struct IcmpPolicy {
   bool frag_needed = true;        // ICMPv4 3/4 (always sensible: PMTUD depends on it)
   bool source_unreachable = false;  // ICMPv6 1/5 for a node whose source fails the binding check
   bool parameter_problem = true;  // ICMPv6 4/x and ICMPv4 12/0
+  bool packet_too_big = true;     // honour ICMPv6 2/0 from the node path (case 34); false ignores it
 };
 
 struct TepContext {
@@ -25,6 +26,7 @@ struct TepContext {
   std::uint8_t hop_limit = 64;             // outer hop limit on encapsulation
   bool hairpinning = true;                 // node-to-node through the TEP (RFC 7596 §6)
   bool answer_echo = true;                 // ICMPv4 echo to tep_ipv4 (case 16)
+  std::uint16_t path_mtu_expiry_s = 600;   // a learned per-node MTU lasts this long (Linux: 10 min)
   IcmpPolicy icmp;
 
   bool is_tep_ipv6(const net::Ipv6Address& a) const {
@@ -38,6 +40,19 @@ struct TepContext {
       if (p.contains(a)) return true;
     }
     return false;
+  }
+  // The directed broadcast address of a pool (its last address; /31 and /32 have none, RFC
+  // 3021): never a unicast lease, never forwarded (RFC 1812 §5.3.7, §4.2.3.1 / case 13).
+  bool is_pool_broadcast(net::Ipv4Address a) const {
+    for (const auto& p : pools) {
+      if (p.length() <= 30 && a == p.last()) return true;
+    }
+    return false;
+  }
+  // A destination the TEP never forwards to, on either path: martian blocks (multicast
+  // included) and the pools' directed broadcasts (cases 12 and 13).
+  bool is_martian_destination(net::Ipv4Address a) const {
+    return a.is_martian() || is_pool_broadcast(a);
   }
 };
 

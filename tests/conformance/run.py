@@ -11,6 +11,7 @@ Each case is a folder under cases/ with a gen.py whose build() returns a dict:
                 "0,1" runs a worker lcore beside the main lcore
   ignore        optional {"node side"|"internet side"|"port0": [(frame, offset, length), ...]}:
                 bytes not compared, for values the TEP must make unpredictable (a fragment id)
+  mappings_at_exit  optional: the number of mappings the table must hold at exit (learning mode)
 gen.py builds the expectations from the rules in TEP-BEHAVIOUR.md with scapy, independently of
 the dataplane's code. The runner starts the real dstm-dataplane on net_pcap ports (no
 hugepages), then checks the outputs, the counters and that every mbuf went back to the pool.
@@ -105,6 +106,8 @@ def run_case(binary, case_dir, work):
     report = json.load(open(counters_path))
     if report["mbufs_in_use"] != 0:
         problems.append(f"{report['mbufs_in_use']} mbuf(s) leaked")
+    if "mappings_at_exit" in case and report["mappings"] != case["mappings_at_exit"]:
+        problems.append(f"mappings at exit: got {report['mappings']}, want {case['mappings_at_exit']}")
     got = {k[:-len("-packets")]: v for k, v in report["counters"].items() if k.endswith("-packets") and v}
     if got != case["counters"]:
         problems.append(f"counters: got {got}, want {case['counters']}")

@@ -1,6 +1,8 @@
 // The dataplane's packet stages on arbitrary bytes: decap (as an outer IPv6 packet) and encap
 // (as an IPv4 packet), each with and without a binding, plus the ICMP builders on whatever the
-// stages ask for. ASan checks every read and write stays inside the buffer and its headroom.
+// stages ask for; the same bytes as ARP / ND from a gateway (packet/next_hop.h) and as an
+// ICMPv6 Packet Too Big (packet/ptb.h). ASan checks every read and write stays inside the
+// buffer and its headroom.
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -8,6 +10,8 @@
 #include "packet/decap.h"
 #include "packet/encap.h"
 #include "packet/icmp.h"
+#include "packet/next_hop.h"
+#include "packet/ptb.h"
 
 using namespace dstm;
 using namespace dstm::dp;
@@ -65,6 +69,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Verdict ev = e.early && e.early->action != Action::kReplyLocal ? *e.early
                                                                     : encap_finish(tep(), c.view, e, binding);
     icmp_for(ev, c.view);
+    Buffer d(data, size);
+    if (is_packet_too_big(d.view)) {
+      const PtbParse p = ptb_parse(tep(), d.view);
+      const Verdict pv = ptb_finish(tep(), p, binding);
+      if (pv.icmp != IcmpError::kNone) icmp_for(pv, PacketBuf{d.view.data + p.inner_offset, d.view.len - p.inner_offset, 0, 0});
+    }
   }
+  Buffer n(data, size);
+  // Gateways taken from the input too, so that the fuzzer reaches the matching paths: the ARP
+  // sender address, the NA target, the NS source.
+  if (size >= 18) (void)hear_arp(n.view, net::Ipv4Address::from_bytes(data + 14));
+  if (size >= 24) (void)hear_neighbour(n.view, net::Ipv6Address::from_bytes(data + 8));
+  if (size >= 64) (void)hear_neighbour(n.view, net::Ipv6Address::from_bytes(data + 48));
   return 0;
 }

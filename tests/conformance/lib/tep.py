@@ -17,7 +17,8 @@ MAPPINGS = f"{L4} {C6}\n{L4B} {C6B}\n"
 
 
 def config(**overrides):
-    """The TOML configuration; overrides replace whole `[table] key = value` lines by dotted key."""
+    """The TOML configuration; overrides replace whole `[table] key = value` lines by dotted key
+    (None removes the key, e.g. {"next_hops.ipv4.mac": None} to have the TEP resolve it)."""
     values = {
         "tep.ipv6": f'["{TEP6}"]', "tep.ipv4": f'"{TEP4}"', "tep.pools": f'["{POOL}"]',
         "tep.tunnel_mtu": "1460", "tep.hop_limit": "64", "tep.hairpinning": "true",
@@ -27,6 +28,7 @@ def config(**overrides):
         "icmp.rate_per_second": "1000", "icmp.burst": "100",
     }
     values.update(overrides)
+    values = {k: v for k, v in values.items() if v is not None}
     tables = {}
     for key, value in values.items():
         table, _, name = key.rpartition(".")

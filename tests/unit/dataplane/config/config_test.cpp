@@ -47,6 +47,7 @@ void check_documented_defaults(const DataplaneConfig& c) {
   CHECK(c.tep.hop_limit == 64);
   CHECK(c.tep.hairpinning);
   CHECK(c.tep.answer_echo);
+  CHECK(c.tep.path_mtu_expiry_s == 600);
   CHECK(c.ipv6_side.port == 0);
   CHECK_FALSE(c.ipv6_side.vlan);
   CHECK(c.ipv4_side.port == 1);
@@ -58,6 +59,7 @@ void check_documented_defaults(const DataplaneConfig& c) {
   CHECK(c.tep.icmp.frag_needed);
   CHECK_FALSE(c.tep.icmp.source_unreachable);
   CHECK(c.tep.icmp.parameter_problem);
+  CHECK(c.tep.icmp.packet_too_big);
   CHECK(c.icmp_rate.per_second == 100);
   CHECK(c.icmp_rate.burst == 50);
   CHECK(c.table.capacity == 1048576);
@@ -67,6 +69,7 @@ void check_documented_defaults(const DataplaneConfig& c) {
   CHECK_FALSE(c.control.enabled());
   CHECK(c.control.batch == 4096);
   CHECK(c.control.poll_us == 50);
+  CHECK(c.learn_rate == 100);
 }
 
 TEST_CASE("the example file parses to the documented defaults", "[config]") {
@@ -93,16 +96,17 @@ TEST_CASE("every key is read: all set to values other than the default", "[confi
       "hop_limit = 255\n"
       "hairpinning = false\n"
       "answer_echo = false\n"
+      "path_mtu_expiry = 60\n"
       "[ports.ipv6]\nport = 3\nvlan = 100\n"
       "[ports.ipv4]\nport = 3\nvlan = 4094\n"
       "[next_hops.ipv6]\ngateway = \"fe80::1\"\nmac = \"02:00:00:00:00:FE\"\n"
       "[next_hops.ipv4]\ngateway = \"203.0.113.254\"\nmac = \"02:00:00:00:01:fe\"\n"
       "[icmp]\n"
       "time_exceeded = false\nhost_unreachable = false\nfrag_needed = false\n"
-      "source_unreachable = true\nparameter_problem = false\n"
+      "source_unreachable = true\nparameter_problem = false\npacket_too_big = false\n"
       "rate_per_second = 0\nburst = 1\n"
       "[table]\ncapacity = 16777216\nfallback = 0\n"
-      "[dataplane]\nburst = 64\nlearning = true\n"
+      "[dataplane]\nburst = 64\nlearning = true\nlearn_rate = 5\n"
       "[control]\nshm = \"dstm-tep\"\nbatch = 1\npoll_us = 1000000\n");
   REQUIRE(cfg.tep.tep_ipv6.size() == 2);
   CHECK(cfg.tep.tep_ipv6[1] == v6("2001:db8:2::1"));
@@ -113,6 +117,7 @@ TEST_CASE("every key is read: all set to values other than the default", "[confi
   CHECK(cfg.tep.hop_limit == 255);
   CHECK_FALSE(cfg.tep.hairpinning);
   CHECK_FALSE(cfg.tep.answer_echo);
+  CHECK(cfg.tep.path_mtu_expiry_s == 60);
   CHECK(cfg.ipv6_side.port == 3);
   CHECK(cfg.ipv6_side.vlan == std::optional<std::uint16_t>(100));
   CHECK(cfg.ipv4_side.port == 3);
@@ -128,12 +133,14 @@ TEST_CASE("every key is read: all set to values other than the default", "[confi
   CHECK_FALSE(cfg.tep.icmp.frag_needed);
   CHECK(cfg.tep.icmp.source_unreachable);
   CHECK_FALSE(cfg.tep.icmp.parameter_problem);
+  CHECK_FALSE(cfg.tep.icmp.packet_too_big);
   CHECK(cfg.icmp_rate.per_second == 0);
   CHECK(cfg.icmp_rate.burst == 1);
   CHECK(cfg.table.capacity == 16777216);
   CHECK(cfg.table.fallback == 0);
   CHECK(cfg.burst_size == 64);
   CHECK(cfg.learning);
+  CHECK(cfg.learn_rate == 5);
   CHECK(cfg.control.shm == "/dstm-tep");  // shm_open's leading '/' is added
   CHECK(cfg.control.stats_shm() == "/dstm-tep-stats");
   CHECK(cfg.control.batch == 1);

@@ -82,6 +82,25 @@ TEST_CASE("case 13: multicast inner destination", "[decap]") {
   check_inner_refused(ipv4_packet(in), "drop-martian-ipv4");
 }
 
+TEST_CASE("case 13: the pool's directed broadcast as inner destination", "[decap]") {
+  Inner in;
+  in.dst = net::Ipv4Address::from_octets(198, 51, 100, 255);  // last of 198.51.100.0/24
+  check_inner_refused(ipv4_packet(in), "drop-martian-ipv4");
+}
+
+TEST_CASE("case 13: /31 and /32 pools have no broadcast address (RFC 3021)", "[decap]") {
+  TepContext tep = make_tep();
+  tep.pools.push_back(*net::Ipv4Prefix::parse("192.0.2.254/31"));
+  tep.pools.push_back(*net::Ipv4Prefix::parse("192.0.2.100/32"));
+  tep.pools.push_back(*net::Ipv4Prefix::parse("192.0.2.8/30"));
+  CHECK_FALSE(tep.is_pool_broadcast(net::Ipv4Address::from_octets(192, 0, 2, 255)));
+  CHECK_FALSE(tep.is_pool_broadcast(net::Ipv4Address::from_octets(192, 0, 2, 100)));
+  CHECK(tep.is_pool_broadcast(net::Ipv4Address::from_octets(192, 0, 2, 11)));
+  CHECK_FALSE(tep.is_pool_broadcast(net::Ipv4Address::from_octets(192, 0, 2, 10)));
+  CHECK(tep.is_pool_broadcast(net::Ipv4Address::from_octets(198, 51, 100, 255)));
+  CHECK_FALSE(tep.is_pool_broadcast(net::Ipv4Address::from_octets(198, 51, 101, 255)));
+}
+
 TEST_CASE("case 17: a valid Record Route option is forwarded", "[decap]") {
   Inner in;
   in.options = {7, 7, 4, 0, 0, 0, 0, 1};  // RR with one slot, then NOP padding (RFC 791)

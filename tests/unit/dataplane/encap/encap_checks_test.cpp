@@ -71,7 +71,8 @@ TEST_CASE("cases 12/13 on this side: martian destinations are dropped silently",
       net::Ipv4Address::from_octets(240, 0, 0, 1),
       net::Ipv4Address::from_octets(255, 255, 255, 255),
       net::Ipv4Address::from_octets(169, 254, 1, 1), net::Ipv4Address::from_octets(224, 0, 0, 5),
-      net::Ipv4Address::from_octets(239, 1, 2, 3));
+      net::Ipv4Address::from_octets(239, 1, 2, 3),
+      net::Ipv4Address::from_octets(198, 51, 100, 255));  // the pool's directed broadcast
   check_silent_drop(test::make_ipv4(spec), Counter::kDropMartianIpv4);
 }
 
