@@ -43,6 +43,11 @@ constexpr ArgSpec kLeasesArgs[] = {
     {"offset", K::kOption, T::kUint, "offset", false, "skip the first N matches (default 0)"},
     {"limit", K::kOption, T::kUint, "limit", false, "show at most N (the daemon's default: 100)"},
 };
+constexpr ArgSpec kConfigCheckArgs[] = {
+    {"FILE", K::kPositional, T::kText, "file", true, "the configuration file"},
+    {"kind", K::kOption, T::kChoice, "kind", false, "whose file it is (default: told by its tables)",
+     "auto agent server dataplane"},
+};
 constexpr ArgSpec kCompletionArgs[] = {
     {"SHELL", K::kPositional, T::kChoice, "", true, "the shell", "bash"},
 };
@@ -76,10 +81,10 @@ constexpr Command kCommands[] = {
     {"show teps", Daemon::kServer, "teps", {}, render_teps, "the TEPs the server configures"},
     {"show sessions", Daemon::kServer, "sessions", {}, render_sessions,
      "the nodes' open TSP sessions"},
-    // INTEGRATOR: `config check FILE` goes here. It needs the agent's configuration parser
-    // (controlplane/agent), so it is a Daemon::kLocal command with its own Special that loads
-    // FILE and prints the errors (file:line:key) or "FILE: ok"; it must not be faked with a
-    // request to a running daemon.
+    {"config check", Daemon::kLocal, "", kConfigCheckArgs, nullptr,
+     "check a configuration file with the daemon's own parser (no daemon needed): FILE "
+     "[--kind agent|server|dataplane]",
+     Special::kConfigCheck},
     {"completion", Daemon::kLocal, "", kCompletionArgs, nullptr,
      "print the shell completion script (bash: source it, or install it as "
      "/usr/share/bash-completion/completions/dstmctl)",
@@ -93,6 +98,7 @@ constexpr Group kGroups[] = {
     {"mapping", "add or remove static mappings on dstm-agent"},
     {"clear", "reset state"},
     {"lease", "act on dstm-server's leases"},
+    {"config", "configuration files"},
 };
 
 // "a b c" -> {"a", "b", "c"}

@@ -47,7 +47,7 @@ struct ArgSpec {
 };
 
 // What a command does beyond "send one request, render its result".
-enum class Special { kNone, kMetrics, kCompletion };
+enum class Special { kNone, kMetrics, kCompletion, kConfigCheck };
 
 // Prints a successful result (the daemon's "result" value) for humans.
 using Renderer = void (*)(const json::Value& result, const json::Value& args, std::ostream& out);

@@ -14,6 +14,7 @@
 
 #include "client.h"
 #include "command_table.h"
+#include "config_check.h"
 #include "json/json.h"
 #include "net/net.h"
 #include "render.h"
@@ -195,6 +196,11 @@ int run(const Globals& g, const Leaf& leaf) {
   if (c.special == Special::kCompletion) {
     std::cout << bash_completion();
     return kExitOk;
+  }
+  if (c.special == Special::kConfigCheck) {
+    const json::Value* kind = args->find("kind");
+    return check_config(args->find("file")->as_string(), kind != nullptr ? kind->as_string() : "auto",
+                        std::cout, std::cerr);
   }
   bool server = c.daemon == Daemon::kServer || (c.daemon == Daemon::kEither && g.server);
   if (c.daemon == Daemon::kAgent && g.server) {

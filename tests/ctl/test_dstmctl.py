@@ -503,6 +503,27 @@ tsp        -
         else f"help lacks a section: {o}")
     t.case("show mappings --help", ["show", "mappings", "--help"],
            stdout=lambda o: None if "--offset" in o and "ipv4 A" in o else f"help: {o}")
+    # config check: the daemons' own parsers, no request to any daemon.
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    for kind, example in (("agent", "controlplane/agent/dstm-agent.example.toml"),
+                          ("server", "controlplane/server/dstm-server.example.toml"),
+                          ("dataplane", "dataplane/dstm-dataplane.example.toml")):
+        path = os.path.join(root, example)
+        t.case(f"config check of the {kind} example", ["config", "check", path],
+               stdout=f"{path}: OK ({kind})\n")
+    bad = os.path.join(t.tmp, "bad-agent.toml")
+    with open(bad, "w") as f:
+        f.write('[tsp]\nusers_file = "u"\nallow = ["::1/128"]\n[tep]\nipv4 = "192.0.2.1"\n'
+                'ipv6 = "2001:db8::1"\npools = ["10.0.0.0/8"]\n[store]\npathh = "x"\n')
+    t.case("config check: first error as FILE:LINE: KEY", ["config", "check", bad], rc=1,
+           stdout="", stderr_has=f"{bad}:9: store.pathh: unknown key in [store]")
+    t.case("config check --kind server on an agent file", ["config", "check", bad, "--kind", "server"],
+           rc=1, stdout="", stderr_has=f"{bad}:")
+    t.case("config check of a missing file", ["config", "check", bad + ".none"], rc=1,
+           stderr_has="cannot read")
+    t.case("config check --kind must be a known daemon", ["config", "check", bad, "--kind", "client"],
+           rc=2, stderr_has="one of")
+
     with open(COMPLETION_FILE) as f:
         checked_in = f.read()
     t.case("completion bash matches the checked-in file", ["completion", "bash"], stdout=checked_in)
