@@ -102,6 +102,7 @@ listen = ["127.0.0.1:{agent_port}"]
 udp = false
 users_file = "{work}/agent-users"
 allow = ["127.0.0.0/8"]
+max_sessions = 256
 [tep]
 ipv4 = "{dp_bench.TEP4}"
 ipv6 = "{dp_bench.TEP6}"
@@ -133,7 +134,7 @@ name = "tep1"
 endpoint = "127.0.0.1:{agent_port}"
 username = "server1"
 password_file = "{secret}"
-connections = 8
+connections = 64
 [store]
 path = "{work}/server.db"
 [control]

@@ -103,7 +103,7 @@ Expected<std::unique_ptr<LeaseService>, std::string> LeaseService::start(asio::i
       l.tep = t != nullptr ? t->config().name : "";
       s->put(l, [](bool) {});
     }
-    s->state_[l.ipv4.to_host()] = State{l.tep, {}, false, {}};
+    s->add_state(l.ipv4, State{l.tep, {}, false, {}});
     s->resync_.push_back(l);
   }
   for (const auto* list : {&report.expired, &report.rejected}) {
@@ -128,9 +128,20 @@ TepClient* LeaseService::tep(const std::string& name) const {
 }
 
 std::size_t LeaseService::mappings_on(const std::string& name) const {
-  return static_cast<std::size_t>(std::count_if(state_.begin(), state_.end(), [&](const auto& kv) {
-    return kv.second.tep == name;
-  }));
+  auto it = load_.find(name);
+  return it == load_.end() ? 0 : it->second;
+}
+
+void LeaseService::add_state(net::Ipv4Address ipv4, State st) {
+  erase_state(state_.find(ipv4.to_host()));  // keeps load_ exact if the address had a state
+  ++load_[st.tep];
+  state_.emplace(ipv4.to_host(), std::move(st));
+}
+
+void LeaseService::erase_state(std::unordered_map<std::uint32_t, State>::iterator it) {
+  if (it == state_.end()) return;
+  if (auto l = load_.find(it->second.tep); l != load_.end() && l->second > 0) --l->second;
+  state_.erase(it);
 }
 
 // Routing information module: a TEP whose `serves` prefixes contain the node (longest match),
@@ -147,13 +158,11 @@ TepClient* LeaseService::choose_tep(const net::Ipv6Address& node) const {
     }
   }
   if (best != nullptr) return best;
-  std::map<std::string, std::size_t> load;
-  for (const auto& [ip, st] : state_) ++load[st.tep];
   for (bool need_up : {true, false}) {
     for (const auto& t : teps_) {
       if (!t->config().serves.empty()) continue;  // serves only its prefixes
       if (need_up && !t->up()) continue;
-      if (best == nullptr || load[t->config().name] < load[best->config().name]) best = t.get();
+      if (best == nullptr || mappings_on(t->config().name) < mappings_on(best->config().name)) best = t.get();
     }
     if (best != nullptr) return best;
   }
@@ -271,12 +280,12 @@ void LeaseService::create(const tspnet::SessionPtr& session, const tsp::TunnelMe
     return answer(Status::kTepConfigError, std::nullopt, "no TEP serves " + l.ipv6.to_string());
   }
   l.tep = t->config().name;
-  state_[l.ipv4.to_host()] = State{l.tep, session, false, {}};
+  add_state(l.ipv4, State{l.tep, session, false, {}});
   put(l, [this, l, session, answer](bool durable) {
     if (!durable) {
       ++counters_.store_failures;
       allocator_.release(l.ipv4);
-      state_.erase(l.ipv4.to_host());
+      erase_state(state_.find(l.ipv4.to_host()));
       return answer(Status::kStatusError, std::nullopt, "lease store write failed");
     }
     configure_tep(l, session, answer);
@@ -309,7 +318,7 @@ void LeaseService::configure_tep(const lease::Lease& l, const tspnet::SessionPtr
                std::vector<std::function<void(bool)>> waiting;
                if (still_ours) {
                  waiting = std::move(it->second.on_confirmed);
-                 state_.erase(it);
+                 erase_state(it);
                  allocator_.release(l.ipv4);
                  remove(l.ipv4);
                  // An unanswered create may still have been applied: take it back.
@@ -377,7 +386,7 @@ void LeaseService::end_lease(const lease::Lease& l, const std::string& reason, b
       if (s->send_request(m)) ++counters_.node_deletes_sent;
     }
   }
-  if (it != state_.end()) state_.erase(it);
+  if (it != state_.end()) erase_state(it);
   remove(l.ipv4);
   if (!tep_name.empty()) tep_delete(tep_name, l);
   ++counters_.releases;

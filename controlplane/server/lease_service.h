@@ -92,7 +92,10 @@ class LeaseService final : public tspnet::Application {
   void remove(net::Ipv4Address ipv4);
   std::vector<std::unique_ptr<TepClient>> teps_;
   std::map<std::string, TepAddresses> tep_addresses_;
+  void add_state(net::Ipv4Address ipv4, State st);
+  void erase_state(std::unordered_map<std::uint32_t, State>::iterator it);
   std::unordered_map<std::uint32_t, State> state_;  // by IPv4, for every active lease
+  std::map<std::string, std::size_t> load_;         // leases per TEP name (state_ by tep)
   std::deque<lease::Lease> resync_;                 // restored leases still to push
   std::size_t resync_in_flight_ = 0;
   ServiceCounters counters_;
