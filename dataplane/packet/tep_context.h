@@ -15,6 +15,7 @@ struct IcmpPolicy {
   bool frag_needed = true;        // ICMPv4 3/4 (always sensible: PMTUD depends on it)
   bool source_unreachable = false;  // ICMPv6 1/5 for a node whose source fails the binding check
   bool parameter_problem = true;  // ICMPv6 4/x and ICMPv4 12/0
+  bool reassembly_time_exceeded = true;  // ICMPv6 3/1 when a datagram with fragment 0 times out
 };
 
 struct TepContext {
