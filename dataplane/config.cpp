@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "packet/reassembly.h"  // kMaxReassemblyCapacity
+
 namespace dstm::dp {
 namespace {
 
@@ -27,16 +29,18 @@ using Line = std::uint32_t;
 // clang-format off
 constexpr std::string_view kTables[] = {
     "tep", "ports", "ports.ipv6", "ports.ipv4", "next_hops", "next_hops.ipv6", "next_hops.ipv4",
-    "icmp", "table", "dataplane"};
+    "icmp", "table", "dataplane", "reassembly"};
 constexpr std::string_view kValueKeys[] = {
     "tep.ipv6", "tep.ipv4", "tep.pools", "tep.tunnel_mtu", "tep.hop_limit", "tep.hairpinning",
     "tep.answer_echo",
     "ports.ipv6.port", "ports.ipv6.vlan", "ports.ipv4.port", "ports.ipv4.vlan",
     "next_hops.ipv6.gateway", "next_hops.ipv6.mac", "next_hops.ipv4.gateway", "next_hops.ipv4.mac",
     "icmp.time_exceeded", "icmp.host_unreachable", "icmp.frag_needed", "icmp.source_unreachable",
-    "icmp.parameter_problem", "icmp.rate_per_second", "icmp.burst",
+    "icmp.parameter_problem", "icmp.reassembly_time_exceeded", "icmp.rate_per_second",
+    "icmp.burst",
     "table.capacity", "table.fallback",
-    "dataplane.burst", "dataplane.learning"};
+    "dataplane.burst", "dataplane.learning",
+    "reassembly.capacity", "reassembly.timeout_ms"};
 // clang-format on
 
 bool is_known_value(std::string_view path) {
@@ -415,6 +419,7 @@ void read_icmp(const toml::table& root, Errors& errors, DataplaneConfig& cfg) {
   s.boolean_into("frag_needed", p.frag_needed);
   s.boolean_into("source_unreachable", p.source_unreachable);
   s.boolean_into("parameter_problem", p.parameter_problem);
+  s.boolean_into("reassembly_time_exceeded", p.reassembly_time_exceeded);
   s.integer_into("rate_per_second", 0, 1'000'000, cfg.icmp_rate.per_second);
   s.integer_into("burst", 1, 1'000'000, cfg.icmp_rate.burst);
 }
@@ -437,6 +442,12 @@ void read_table_and_dataplane(const toml::table& root, Errors& errors, Dataplane
   Section d(root, "dataplane", errors);
   d.integer_into("burst", 1, 64, cfg.burst_size);  // 64: lib/mapping's kMaxBurst
   d.boolean_into("learning", cfg.learning);
+}
+
+void read_reassembly(const toml::table& root, Errors& errors, DataplaneConfig& cfg) {
+  Section r(root, "reassembly", errors);
+  r.integer_into("capacity", 1, kMaxReassemblyCapacity, cfg.reassembly.capacity);
+  r.integer_into("timeout_ms", 1, ReassemblyConfig::kMaxTimeoutMs, cfg.reassembly.timeout_ms);
 }
 
 }  // namespace
@@ -471,6 +482,7 @@ Expected<DataplaneConfig, std::string> parse_config(std::string_view text,
   read_next_hops(root, errors, cfg);
   read_icmp(root, errors, cfg);
   read_table_and_dataplane(root, errors, cfg);
+  read_reassembly(root, errors, cfg);
   if (errors.failed()) return unexpected(errors.first());
   return cfg;
 }

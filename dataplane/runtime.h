@@ -17,6 +17,8 @@
 
 namespace dstm::dp {
 
+class Reassembler;  // packet/reassembly.h
+
 inline constexpr unsigned kMaxBurst = 64;
 inline constexpr std::uint16_t kTxBufferSize = 64;
 
@@ -36,6 +38,7 @@ struct alignas(64) WorkerContext {
   rte_eth_dev_tx_buffer* tx[RTE_MAX_ETHPORTS]{};
   std::uint64_t icmp_tokens = 0;     // token bucket for generated ICMP errors
   std::uint64_t icmp_refill_tsc = 0;
+  Reassembler* reassembly = nullptr;  // outer IPv6 fragments; run_worker() owns it
 };
 
 struct Runtime {

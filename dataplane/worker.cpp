@@ -6,6 +6,8 @@
 #include <rte_mbuf.h>
 #include <rte_random.h>
 
+#include <algorithm>
+
 #include "l2.h"
 #include "packet/decap.h"
 #include "packet/encap.h"
@@ -13,6 +15,7 @@
 #include "packet/icmp.h"
 #include "packet/ipv6_encap.h"
 #include "packet/neighbour.h"
+#include "packet/reassembly.h"
 #include "runtime.h"
 
 namespace dstm::dp {
@@ -29,7 +32,7 @@ void commit(rte_mbuf* m, const PacketBuf& b) {
   m->pkt_len = b.len;
 }
 
-class Burst {
+class Burst final : public ReassemblySink {
  public:
   Burst(Runtime& rt, WorkerContext& w) : rt_(rt), w_(w), tep_(rt.config.tep) {}
 
@@ -119,18 +122,45 @@ class Burst {
     rte_pktmbuf_free(m);
   }
 
-  void from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n);
+  // `reassembled`: the packets came out of the reassembly table (a fragment among them is not
+  // reassembled twice).
+  void from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n, bool reassembled = false);
   void from_internet(rte_mbuf** pkts, PacketBuf* bufs, unsigned n, bool hairpin);
 
+  // ReassemblySink: how the reassembly table (packet/reassembly.h) frees, counts and delivers.
+  void count(Counter c, std::uint32_t bytes) override { w_.counters.add(c, bytes); }
+  void send_icmp(const Verdict& v, std::span<const std::uint8_t> offending) override {
+    icmp_error(v, offending);
+  }
+  void release(void* handle) override { rte_pktmbuf_free(static_cast<rte_mbuf*>(handle)); }
+  void* allocate(PacketBuf& out) override {
+    rte_mbuf* m = rte_pktmbuf_alloc(rt_.pool);
+    if (m != nullptr) out = view_of(m);  // fresh: empty, all the data room after the headroom
+    return m;
+  }
+  void deliver(void* handle, const PacketBuf& pkt) override {
+    if (nreassembled_ == kMaxBurst) return drop(static_cast<rte_mbuf*>(handle), Counter::kDropIpv6FragNoRoom, pkt.len);
+    reassembled_[nreassembled_] = static_cast<rte_mbuf*>(handle);
+    reassembled_bufs_[nreassembled_++] = pkt;
+  }
+
  private:
+  void offer_fragment(rte_mbuf* m, const PacketBuf& pkt, const DecapParse& parsed, bool reassembled) {
+    w_.counters.add(Counter::kInIpv6FragNeedsReassembly, pkt.len);
+    if (reassembled || w_.reassembly == nullptr) return drop(m, Counter::kDropIpv6FragInvalid, pkt.len);
+    w_.reassembly->offer(FragmentIn{m, pkt, parsed.fragment_header, parsed.fragment_next_field}, rte_rdtsc(), *this);
+  }
   void finish_encap(rte_mbuf* m, PacketBuf& pkt, const EncapParse& parsed, const net::Ipv6Address* binding, bool hairpin);
 
   Runtime& rt_;
   WorkerContext& w_;
   const TepContext& tep_;
+  rte_mbuf* reassembled_[kMaxBurst];  // delivered by the reassembly table during from_nodes()
+  PacketBuf reassembled_bufs_[kMaxBurst];
+  unsigned nreassembled_ = 0;
 };
 
-void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n) {
+void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n, bool reassembled) {
   DecapParse parsed[kMaxBurst];
   std::uint32_t keys[kMaxBurst];
   unsigned nkeys = 0;
@@ -146,6 +176,10 @@ void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n) {
   unsigned nhairpin = 0;
   unsigned k = 0;
   for (unsigned i = 0; i < n; ++i) {  // loop 2: bind, rewrite, dispatch
+    if (parsed[i].fragment_header != 0) {  // an outer fragment: the reassembly table takes it
+      offer_fragment(pkts[i], bufs[i], parsed[i], reassembled);
+      continue;
+    }
     Verdict v;
     if (parsed[i].early) {
       v = *parsed[i].early;
@@ -179,6 +213,15 @@ void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n) {
     }
   }
   if (nhairpin > 0) from_internet(hairpin, hairpin_bufs, nhairpin, true);
+  if (nreassembled_ > 0 && !reassembled) {  // whole datagrams now: decapsulate them as usual
+    rte_mbuf* whole[kMaxBurst];
+    PacketBuf whole_bufs[kMaxBurst];
+    const unsigned nwhole = nreassembled_;
+    std::copy_n(reassembled_, nwhole, whole);
+    std::copy_n(reassembled_bufs_, nwhole, whole_bufs);
+    nreassembled_ = 0;
+    from_nodes(whole, whole_bufs, nwhole, true);
+  }
 }
 
 void Burst::finish_encap(rte_mbuf* m, PacketBuf& pkt, const EncapParse& parsed,
@@ -291,7 +334,20 @@ void flush(Runtime& rt, WorkerContext& w) {
 
 }  // namespace
 
+// The worker's own reassembly table, sized once here (packet/reassembly.h): a reassembled
+// packet must fit the data room of one mbuf from the pool.
+ReassemblyLimits reassembly_limits(const Runtime& rt) {
+  ReassemblyLimits limits;
+  limits.capacity = rt.config.reassembly.capacity;
+  limits.timeout = rt.config.reassembly.timeout_ms * rte_get_tsc_hz() / 1000;
+  limits.max_packet = rte_pktmbuf_data_room_size(rt.pool) - RTE_PKTMBUF_HEADROOM;
+  limits.seed = rte_rand();
+  return limits;
+}
+
 void run_worker(Runtime& rt, WorkerContext& w) {
+  Reassembler reassembly(rt.config.tep, reassembly_limits(rt));
+  w.reassembly = &reassembly;
   rt.table->register_reader(w.index);
   rt.table->reader_online(w.index);
   w.icmp_tokens = rt.config.icmp_rate.burst;
@@ -299,6 +355,10 @@ void run_worker(Runtime& rt, WorkerContext& w) {
   while (!rt.stop.load(std::memory_order_relaxed)) {
     unsigned received = poll_port(rt, w, rt.ipv6_side.port);
     if (!rt.one_port()) received += poll_port(rt, w, rt.ipv4_side.port);
+    if (!reassembly.empty()) {
+      Burst burst(rt, w);
+      reassembly.reap(rte_rdtsc(), burst);  // RFC 8200 §4.5 timeout, ICMPv6 3/1
+    }
     // Each burst is a quiescent point: no table record is held across it.
     rt.table->quiescent(w.index);
     if (received > 0) {
@@ -307,6 +367,11 @@ void run_worker(Runtime& rt, WorkerContext& w) {
       flush(rt, w);  // idle: push out what the buffers hold instead of waiting for them to fill
     }
   }
+  {
+    Burst burst(rt, w);
+    reassembly.clear(burst);  // every mbuf back to the pool before the exit check
+  }
+  w.reassembly = nullptr;
   flush(rt, w);
   rt.table->reader_offline(w.index);
   rt.table->unregister_reader(w.index);

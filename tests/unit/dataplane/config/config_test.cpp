@@ -58,12 +58,15 @@ void check_documented_defaults(const DataplaneConfig& c) {
   CHECK(c.tep.icmp.frag_needed);
   CHECK_FALSE(c.tep.icmp.source_unreachable);
   CHECK(c.tep.icmp.parameter_problem);
+  CHECK(c.tep.icmp.reassembly_time_exceeded);
   CHECK(c.icmp_rate.per_second == 100);
   CHECK(c.icmp_rate.burst == 50);
   CHECK(c.table.capacity == 1048576);
   CHECK(c.table.fallback == 4096);
   CHECK(c.burst_size == 32);
   CHECK_FALSE(c.learning);
+  CHECK(c.reassembly.capacity == 1024);
+  CHECK(c.reassembly.timeout_ms == 60000);
 }
 
 TEST_CASE("the example file parses to the documented defaults", "[config]") {
@@ -96,10 +99,11 @@ TEST_CASE("every key is read: all set to values other than the default", "[confi
       "[next_hops.ipv4]\ngateway = \"203.0.113.254\"\nmac = \"02:00:00:00:01:fe\"\n"
       "[icmp]\n"
       "time_exceeded = false\nhost_unreachable = false\nfrag_needed = false\n"
-      "source_unreachable = true\nparameter_problem = false\n"
+      "source_unreachable = true\nparameter_problem = false\nreassembly_time_exceeded = false\n"
       "rate_per_second = 0\nburst = 1\n"
       "[table]\ncapacity = 16777216\nfallback = 0\n"
-      "[dataplane]\nburst = 64\nlearning = true\n");
+      "[dataplane]\nburst = 64\nlearning = true\n"
+      "[reassembly]\ncapacity = 65536\ntimeout_ms = 1\n");
   REQUIRE(cfg.tep.tep_ipv6.size() == 2);
   CHECK(cfg.tep.tep_ipv6[1] == v6("2001:db8:2::1"));
   CHECK(cfg.tep.tep_ipv4 == v4("203.0.113.1"));
@@ -124,12 +128,15 @@ TEST_CASE("every key is read: all set to values other than the default", "[confi
   CHECK_FALSE(cfg.tep.icmp.frag_needed);
   CHECK(cfg.tep.icmp.source_unreachable);
   CHECK_FALSE(cfg.tep.icmp.parameter_problem);
+  CHECK_FALSE(cfg.tep.icmp.reassembly_time_exceeded);
   CHECK(cfg.icmp_rate.per_second == 0);
   CHECK(cfg.icmp_rate.burst == 1);
   CHECK(cfg.table.capacity == 16777216);
   CHECK(cfg.table.fallback == 0);
   CHECK(cfg.burst_size == 64);
   CHECK(cfg.learning);
+  CHECK(cfg.reassembly.capacity == 65536);
+  CHECK(cfg.reassembly.timeout_ms == 1);
 }
 
 TEST_CASE("both sides may share a port when the VLANs tell them apart", "[config]") {
