@@ -139,16 +139,21 @@ class Burst final : public ReassemblySink {
     return m;
   }
   void deliver(void* handle, const PacketBuf& pkt) override {
-    if (nreassembled_ == kMaxBurst) return drop(static_cast<rte_mbuf*>(handle), Counter::kDropIpv6FragNoRoom, pkt.len);
-    reassembled_[nreassembled_] = static_cast<rte_mbuf*>(handle);
+    auto* m = static_cast<rte_mbuf*>(handle);
+    if (nreassembled_ == kMaxBurst) return drop(m, Counter::kDropIpv6FragNoRoom, pkt.len);
+    reassembled_[nreassembled_] = m;
     reassembled_bufs_[nreassembled_++] = pkt;
   }
 
  private:
-  void offer_fragment(rte_mbuf* m, const PacketBuf& pkt, const DecapParse& parsed, bool reassembled) {
+  void offer_fragment(rte_mbuf* m, const PacketBuf& pkt, const DecapParse& parsed,
+                      bool reassembled) {
     w_.counters.add(Counter::kInIpv6FragNeedsReassembly, pkt.len);
-    if (reassembled || w_.reassembly == nullptr) return drop(m, Counter::kDropIpv6FragInvalid, pkt.len);
-    w_.reassembly->offer(FragmentIn{m, pkt, parsed.fragment_header, parsed.fragment_next_field}, rte_rdtsc(), *this);
+    if (reassembled || w_.reassembly == nullptr) {
+      return drop(m, Counter::kDropIpv6FragInvalid, pkt.len);  // no fragments inside fragments
+    }
+    const FragmentIn f{m, pkt, parsed.fragment_header, parsed.fragment_next_field};
+    w_.reassembly->offer(f, rte_rdtsc(), *this);
   }
   void finish_encap(rte_mbuf* m, PacketBuf& pkt, const EncapParse& parsed, const net::Ipv6Address* binding, bool hairpin);
 
@@ -332,8 +337,6 @@ void flush(Runtime& rt, WorkerContext& w) {
   if (!rt.one_port()) rte_eth_tx_buffer_flush(rt.ipv4_side.port, w.queue, w.tx[rt.ipv4_side.port]);
 }
 
-}  // namespace
-
 // The worker's own reassembly table, sized once here (packet/reassembly.h): a reassembled
 // packet must fit the data room of one mbuf from the pool.
 ReassemblyLimits reassembly_limits(const Runtime& rt) {
@@ -344,6 +347,8 @@ ReassemblyLimits reassembly_limits(const Runtime& rt) {
   limits.seed = rte_rand();
   return limits;
 }
+
+}  // namespace
 
 void run_worker(Runtime& rt, WorkerContext& w) {
   Reassembler reassembly(rt.config.tep, reassembly_limits(rt));

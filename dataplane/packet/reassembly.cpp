@@ -11,9 +11,9 @@ namespace dstm::dp {
 namespace {
 
 constexpr std::uint32_t kIpv6HeaderBytes = net::Ipv6Header::kSize;
-constexpr std::uint32_t kFragmentHeaderBytes = 8;     // RFC 8200 §4.5
-constexpr std::uint32_t kPayloadLengthField = 4;      // in the fixed IPv6 header
-constexpr std::uint32_t kFragmentOffsetField = 2;     // in the Fragment header
+constexpr std::uint32_t kFragmentHeaderBytes = 8;  // RFC 8200 §4.5
+constexpr std::uint32_t kPayloadLengthField = 4;   // in the fixed IPv6 header
+constexpr std::uint32_t kFragmentOffsetField = 2;  // in the Fragment header
 constexpr std::uint32_t kMaxPayloadLength = 65535;
 constexpr std::uint16_t kFragmentOffsetMask = 0xFFF8;  // 13 bits of 8-octet units, in place
 constexpr std::uint16_t kMoreFragments = 1;
@@ -191,8 +191,7 @@ void Reassembler::offer(const FragmentIn& f, std::uint64_t now, ReassemblySink& 
   if (d.total != 0 && d.received == d.total && d.first_packet != nullptr) complete(index, sink);
 }
 
-std::uint32_t Reassembler::find_or_insert(const Key& key, std::uint64_t now,
-                                          ReassemblySink& sink) {
+std::uint32_t Reassembler::find_or_insert(const Key& key, std::uint64_t now, ReassemblySink& sink) {
   const std::uint32_t bucket = bucket_of(key);
   for (std::uint32_t i = buckets_[bucket]; i != kNone; i = slots_[i].hash_next) {
     if (slots_[i].key == key) return i;

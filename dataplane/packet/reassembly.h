@@ -30,10 +30,10 @@ inline constexpr unsigned kMaxFragmentsPerDatagram = 8;
 inline constexpr std::uint32_t kMaxReassemblyCapacity = 65536;
 
 struct ReassemblyLimits {
-  std::uint32_t capacity = 1024;   // datagrams held at once, 1..kMaxReassemblyCapacity
-  std::uint64_t timeout = 0;       // in the units of the `now` given to offer()/reap()
+  std::uint32_t capacity = 1024;    // datagrams held at once, 1..kMaxReassemblyCapacity
+  std::uint64_t timeout = 0;        // in the units of the `now` given to offer()/reap()
   std::uint32_t max_packet = 2048;  // largest reassembled packet, outer IPv6 header included
-  std::uint64_t seed = 0;          // hash seed (the glue draws it at random: no chosen collisions)
+  std::uint64_t seed = 0;           // hash seed (the glue draws it at random: no chosen collisions)
 };
 
 // What the reassembler asks of its owner: the DPDK glue (mbufs, counters, rate-limited ICMP)
@@ -63,7 +63,7 @@ class ReassemblySink {
 struct FragmentIn {
   void* handle = nullptr;
   PacketBuf pkt;
-  std::uint32_t fragment_header = 0;     // offset of the Fragment header
+  std::uint32_t fragment_header = 0;      // offset of the Fragment header
   std::uint32_t fragment_next_field = 0;  // offset of the next-header field that names it
 };
 
@@ -101,7 +101,7 @@ class Reassembler {
 
   struct Piece {
     void* handle;
-    const std::uint8_t* data;  // its fragmentable bytes
+    const std::uint8_t* data;    // its fragmentable bytes
     std::uint32_t packet_bytes;  // the whole fragment, for the counters
     std::uint32_t offset;
     std::uint32_t length;

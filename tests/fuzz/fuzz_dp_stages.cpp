@@ -111,12 +111,14 @@ void reassemble(const std::uint8_t* data, std::size_t size) {
   std::size_t start = 0;
   std::uint64_t now = 0;
   for (std::size_t i = 0; i <= size && now < 32; ++i) {
-    const bool at_marker = i + sizeof kMarker <= size && std::memcmp(data + i, kMarker, sizeof kMarker) == 0;
+    const bool at_marker =
+        i + sizeof kMarker <= size && std::memcmp(data + i, kMarker, sizeof kMarker) == 0;
     if (!at_marker && i != size) continue;
     Buffer* b = sink.take(data + start, i - start);
     const DecapParse parsed = decap_parse(tep(), b->view);
     if (parsed.fragment_header != 0) {
-      table.offer(FragmentIn{b, b->view, parsed.fragment_header, parsed.fragment_next_field}, now, sink);
+      table.offer(FragmentIn{b, b->view, parsed.fragment_header, parsed.fragment_next_field}, now,
+                  sink);
     } else {
       sink.release(b);
     }
@@ -143,8 +145,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     Buffer c(data, size);
     EncapParse e = encap_parse(tep(), c.view);
-    Verdict ev = e.early && e.early->action != Action::kReplyLocal ? *e.early
-                                                                    : encap_finish(tep(), c.view, e, binding);
+    Verdict ev = e.early && e.early->action != Action::kReplyLocal
+                     ? *e.early
+                     : encap_finish(tep(), c.view, e, binding);
     icmp_for(ev, c.view);
   }
   reassemble(data, size);

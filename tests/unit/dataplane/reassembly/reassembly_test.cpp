@@ -2,15 +2,15 @@
 // §4.5, RFC 5722, RFC 7112). Fragments go through decap_parse() first, as in the dataplane; a
 // recording sink stands in for the mbufs, counters and ICMP, and checks that every handle is
 // released exactly once.
-#include <catch2/catch.hpp>
+#include "packet/reassembly.h"
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <memory>
 #include <set>
 
 #include "../decap/decap_test_util.h"
 #include "packet/icmp.h"
-#include "packet/reassembly.h"
 
 namespace dstm::dp::test {
 namespace {
@@ -94,7 +94,9 @@ Inner big_inner() {
   for (std::size_t i = 0; i < in.payload.size(); ++i) in.payload[i] = static_cast<std::uint8_t>(i);
   return in;
 }
-Bytes inner_bytes() { return ipv4_packet(big_inner()); }
+Bytes inner_bytes() {
+  return ipv4_packet(big_inner());
+}
 
 // One fragment of `whole` (the fragmentable part: IPv4 packet), bytes [offset, offset + length),
 // with `per_fragment` extension headers (first named by `first`, the last naming 44) before
@@ -112,7 +114,8 @@ Bytes make_fragment(const Bytes& whole, const Frag& f, std::uint8_t first = kFra
   o.src = f.src;
   o.next = first;
   o.ext = concat(per_fragment, fragment_header_id(kV4, f.offset, f.more, f.id));
-  const auto begin = whole.begin() + static_cast<long>(std::min<std::size_t>(f.offset, whole.size()));
+  const auto begin =
+      whole.begin() + static_cast<long>(std::min<std::size_t>(f.offset, whole.size()));
   const auto end =
       whole.begin() + static_cast<long>(std::min<std::size_t>(f.offset + f.length, whole.size()));
   return ipv6_packet(o, Bytes(begin, end));
