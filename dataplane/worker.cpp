@@ -338,10 +338,12 @@ void flush(Runtime& rt, WorkerContext& w) {
 }
 
 // The worker's own reassembly table, sized once here (packet/reassembly.h): a reassembled
-// packet must fit the data room of one mbuf from the pool.
+// packet must fit the data room of one mbuf from the pool, and all the tables together hold at
+// most a quarter of the pool, so that a fragment flood cannot starve RX of mbufs.
 ReassemblyLimits reassembly_limits(const Runtime& rt) {
   ReassemblyLimits limits;
   limits.capacity = rt.config.reassembly.capacity;
+  limits.max_fragments = static_cast<std::uint32_t>(rt.pool->size / (4 * rt.workers.size()));
   limits.timeout = rt.config.reassembly.timeout_ms * rte_get_tsc_hz() / 1000;
   limits.max_packet = rte_pktmbuf_data_room_size(rt.pool) - RTE_PKTMBUF_HEADROOM;
   limits.seed = rte_rand();

@@ -65,6 +65,7 @@ std::uint64_t mix(std::uint64_t h) {  // the 64-bit finaliser of MurmurHash3
 Reassembler::Reassembler(const TepContext& tep, const ReassemblyLimits& limits)
     : tep_(&tep), limits_(limits) {
   limits_.capacity = std::clamp<std::uint32_t>(limits_.capacity, 1, kMaxReassemblyCapacity);
+  limits_.max_fragments = std::max(limits_.max_fragments, kMaxFragmentsPerDatagram);
   slots_.resize(limits_.capacity);
   for (std::uint32_t i = 0; i < limits_.capacity; ++i) {
     slots_[i].hash_next = i + 1 < limits_.capacity ? i + 1 : kNone;
@@ -178,7 +179,15 @@ void Reassembler::offer(const FragmentIn& f, std::uint64_t now, ReassemblySink& 
     return discard_with(Counter::kDropIpv6FragNoRoom);
   }
 
+  // Every held fragment pins a buffer: past the budget, make room at the oldest datagram's
+  // expense (never this one's: it holds at most 7 here, below the budget of at least 8).
+  while (held_ >= limits_.max_fragments) {
+    const std::uint32_t victim = oldest_ != index ? oldest_ : slots_[oldest_].newer;
+    if (victim == kNone) break;
+    discard(victim, Counter::kDropIpv6FragEvicted, sink);
+  }
   d.pieces[d.count++] = Piece{f.handle, &packet[data_start], f.pkt.len, offset, length};
+  ++held_;
   d.received += length;
   if (!more) d.total = end;
   if (offset == 0) {
@@ -222,6 +231,7 @@ void Reassembler::discard(std::uint32_t index, Counter c, ReassemblySink& sink) 
     sink.count(c, d.pieces[i].packet_bytes);
     sink.release(d.pieces[i].handle);
   }
+  held_ -= d.count;
   d.count = 0;
   std::uint32_t* link = &buckets_[d.bucket];
   while (*link != index) link = &slots_[*link].hash_next;
@@ -257,6 +267,7 @@ void Reassembler::complete(std::uint32_t index, ReassemblySink& sink) {
   }
   sink.count(Counter::kInIpv6FragReassembled, size);
   for (std::uint32_t i = 0; i < d.count; ++i) sink.release(d.pieces[i].handle);
+  held_ -= d.count;
   d.count = 0;
   discard(index, Counter::kInIpv6FragReassembled, sink);  // frees the slot; nothing left to count
   sink.deliver(handle, out);

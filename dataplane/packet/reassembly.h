@@ -6,7 +6,8 @@
 // precede the Fragment header, and truncates above 65535 bytes (TEP-BEHAVIOUR.md).
 //
 // Bounds: `capacity` datagrams held at once (full: the oldest is evicted), at most
-// kMaxFragmentsPerDatagram fragments each (a 9th discards the datagram), `timeout` from the
+// kMaxFragmentsPerDatagram fragments each (a 9th discards the datagram), `max_fragments` in
+// all (reached: the oldest other datagram is evicted), `timeout` from the
 // first fragment's arrival (RFC 8200 §4.5: 60 s), and a reassembled packet must fit one buffer
 // (`max_packet`): the result is one contiguous packet that the decap stage runs on unchanged.
 //
@@ -33,7 +34,10 @@ struct ReassemblyLimits {
   std::uint32_t capacity = 1024;    // datagrams held at once, 1..kMaxReassemblyCapacity
   std::uint64_t timeout = 0;        // in the units of the `now` given to offer()/reap()
   std::uint32_t max_packet = 2048;  // largest reassembled packet, outer IPv6 header included
-  std::uint64_t seed = 0;           // hash seed (the glue draws it at random: no chosen collisions)
+  // Fragments held at once, all datagrams together (each holds a buffer: in the dataplane an
+  // mbuf that RX needs too). Reaching it evicts the oldest other datagram. At least 8.
+  std::uint32_t max_fragments = 8 * 1024;
+  std::uint64_t seed = 0;  // hash seed (the glue draws it at random: no chosen collisions)
 };
 
 // What the reassembler asks of its owner: the DPDK glue (mbufs, counters, rate-limited ICMP)
@@ -92,7 +96,8 @@ class Reassembler {
   // Frees everything (at exit): counted as timed out, no ICMP.
   void clear(ReassemblySink& sink);
 
-  std::size_t size() const { return in_use_; }
+  std::size_t size() const { return in_use_; }  // datagrams
+  std::size_t fragments() const { return held_; }
   bool empty() const { return in_use_ == 0; }
 
  private:
@@ -139,6 +144,7 @@ class Reassembler {
   std::uint32_t oldest_ = kNone;
   std::uint32_t newest_ = kNone;
   std::size_t in_use_ = 0;
+  std::size_t held_ = 0;
 };
 
 }  // namespace dstm::dp

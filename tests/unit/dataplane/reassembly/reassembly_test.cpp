@@ -350,6 +350,46 @@ TEST_CASE("case 24: a full table evicts its oldest datagram", "[reassembly]") {
   t.check_empty();
 }
 
+TEST_CASE("the fragments held in all are bounded: the oldest other datagram makes room",
+          "[reassembly]") {
+  const Bytes whole = inner_bytes();
+  TepContext tep = make_tep();
+  RecordingSink sink;
+  ReassemblyLimits limits;
+  limits.capacity = 16;
+  limits.timeout = kTimeout;
+  limits.max_fragments = 8;
+  Reassembler r(tep, limits);
+  auto offer = [&](const Frag& f) {
+    Buffer* b = sink.fragment(make_fragment(whole, f));
+    const DecapParse parsed = decap_parse(tep, b->buf);
+    REQUIRE(parsed.fragment_header != 0);
+    r.offer(FragmentIn{b, b->buf, parsed.fragment_header, parsed.fragment_next_field}, 0, sink);
+  };
+  for (std::uint32_t id = 1; id <= 2; ++id) {  // two datagrams of 4 fragments: 8 held
+    offer({0, 24, true, id});
+    for (std::uint32_t i = 0; i < 3; ++i) offer({24 + i * 8, 8, true, id});
+  }
+  CHECK(r.fragments() == 8);
+  CHECK(sink.counts.empty());
+  SECTION("a fragment of a new datagram evicts the oldest") {
+    offer({64, 56, false, 3});
+    CHECK(sink.counts == std::map<std::string, int>{{"drop-ipv6-frag-evicted", 4}});
+    CHECK(r.size() == 2);
+    CHECK(r.fragments() == 5);
+  }
+  SECTION("a fragment of the oldest datagram evicts the next one, never its own") {
+    offer({48, 8, true, 1});
+    CHECK(sink.counts == std::map<std::string, int>{{"drop-ipv6-frag-evicted", 4}});
+    CHECK(r.fragments() == 5);
+    offer({56, 64, false, 1});  // and it completes
+    CHECK(sink.delivered.size() == 1);
+    CHECK(r.fragments() == 0);
+  }
+  r.clear(sink);
+  CHECK(sink.live() == 0);
+}
+
 TEST_CASE("case 25: fragments invalid on their own get Parameter Problem 4/0", "[reassembly]") {
   const Bytes whole = inner_bytes();
   Table t;
