@@ -145,6 +145,10 @@ void Reassembler::offer(const FragmentIn& f, std::uint64_t now, ReassemblySink& 
   std::memcpy(key.data() + 32, &packet[fh + 4], 4);
   const std::uint32_t index = find_or_insert(key, now, sink);
   Datagram& d = slots_[index];
+  if (d.poisoned != Counter::kCount) {  // discarded already: so are its late fragments
+    sink.count(d.poisoned, f.pkt.len);
+    return sink.release(f.handle);
+  }
 
   const std::uint32_t end = offset + length;
   for (std::uint32_t i = 0; i < d.count; ++i) {
@@ -155,7 +159,7 @@ void Reassembler::offer(const FragmentIn& f, std::uint64_t now, ReassemblySink& 
     }
   }
   auto discard_with = [&](Counter c) {
-    discard(index, c, sink);
+    poison(index, c, sink);
     sink.count(c, f.pkt.len);
     sink.release(f.handle);
   };
@@ -225,14 +229,28 @@ std::uint32_t Reassembler::find_or_insert(const Key& key, std::uint64_t now, Rea
   return index;
 }
 
-void Reassembler::discard(std::uint32_t index, Counter c, ReassemblySink& sink) {
-  Datagram& d = slots_[index];
+void Reassembler::release_pieces(Datagram& d, Counter c, ReassemblySink& sink) {
   for (std::uint32_t i = 0; i < d.count; ++i) {
     sink.count(c, d.pieces[i].packet_bytes);
     sink.release(d.pieces[i].handle);
   }
   held_ -= d.count;
   d.count = 0;
+}
+
+void Reassembler::poison(std::uint32_t index, Counter c, ReassemblySink& sink) {
+  // RFC 5722 §4: the datagram "and any constituent fragments, including those not yet
+  // received" are discarded. Its fragments go now; the slot stays until the timeout to catch
+  // the late ones (freed, counted in `c`), with no ICMP then: fragment 0 is forgotten.
+  Datagram& d = slots_[index];
+  release_pieces(d, c, sink);
+  d.poisoned = c;
+  d.first_packet = nullptr;
+}
+
+void Reassembler::discard(std::uint32_t index, Counter c, ReassemblySink& sink) {
+  Datagram& d = slots_[index];
+  release_pieces(d, c, sink);
   std::uint32_t* link = &buckets_[d.bucket];
   while (*link != index) link = &slots_[*link].hash_next;
   *link = d.hash_next;

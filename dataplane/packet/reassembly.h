@@ -87,6 +87,8 @@ class Reassembler {
   //  - overlap, or lengths that disagree with the last fragment's end: the whole datagram is
   //    discarded, no ICMP (RFC 5722);
   //  - a 9th fragment, or a datagram that cannot fit max_packet: the datagram is discarded.
+  // A discarded datagram's key is remembered until its timeout, so that its late fragments
+  // are dropped too (RFC 5722 §4) instead of starting a new datagram.
   void offer(const FragmentIn& f, std::uint64_t now, ReassemblySink& sink);
 
   // Discards every datagram older than the timeout, with ICMPv6 3/1 quoting fragment 0 when it
@@ -125,12 +127,16 @@ class Reassembler {
     std::uint32_t first_length = 0;              // its 40 + payload length
     std::uint32_t first_fragment_header = 0;
     std::uint32_t first_next_field = 0;
+    Counter poisoned = Counter::kCount;  // discarded (overlap, too many, no room): late
+                                         // fragments are dropped into this counter
     std::array<Piece, kMaxFragmentsPerDatagram> pieces{};
   };
 
   void refuse(const FragmentIn& f, const Verdict& v, std::span<const std::uint8_t> packet,
               ReassemblySink& sink);
   std::uint32_t find_or_insert(const Key& key, std::uint64_t now, ReassemblySink& sink);
+  void release_pieces(Datagram& d, Counter c, ReassemblySink& sink);
+  void poison(std::uint32_t index, Counter c, ReassemblySink& sink);
   void discard(std::uint32_t index, Counter c, ReassemblySink& sink);
   void complete(std::uint32_t index, ReassemblySink& sink);
   std::uint32_t bucket_of(const Key& key) const;

@@ -230,12 +230,26 @@ TEST_CASE("case 22: overlapping fragments discard the whole datagram, silently",
   SECTION("same offset, different length") {
     second = make_fragment(whole, {0, 32, true});
   }
-  t.offer(second);
+  t.offer(second, 10);
   CHECK(t.sink.counts == std::map<std::string, int>{{"drop-ipv6-frag-invalid-reassembly", 3}});
   CHECK(t.sink.icmp.empty());
   CHECK(t.sink.delivered.empty());
-  CHECK(t.r->empty());
+  CHECK(t.r->fragments() == 0);
   CHECK(t.sink.live() == 0);
+  // RFC 5722 §4: the fragments not yet received are discarded too, even a complete set.
+  t.offer(make_fragment(whole, {0, 64, true}), 20);
+  t.offer(make_fragment(whole, {64, 56, false}), 30);
+  CHECK(t.sink.delivered.empty());
+  CHECK(t.sink.counts == std::map<std::string, int>{{"drop-ipv6-frag-invalid-reassembly", 5}});
+  CHECK(t.sink.live() == 0);
+  // Remembered until the timeout, then forgotten without ICMP (fragment 0 did arrive).
+  t.r->reap(kTimeout, t.sink);
+  CHECK(t.r->empty());
+  CHECK(t.sink.icmp.empty());
+  t.offer(make_fragment(whole, {0, 64, true}), kTimeout);
+  t.offer(make_fragment(whole, {64, 56, false}), kTimeout);
+  CHECK(t.sink.delivered.size() == 1);
+  t.check_empty();
 }
 
 TEST_CASE("lengths that contradict the last fragment discard the datagram", "[reassembly]") {
@@ -254,8 +268,9 @@ TEST_CASE("lengths that contradict the last fragment discard the datagram", "[re
     t.offer(make_fragment(whole, {8, 56, false}));
   }
   CHECK(t.sink.counts == std::map<std::string, int>{{"drop-ipv6-frag-invalid-reassembly", 2}});
-  CHECK(t.r->empty());
+  CHECK(t.r->fragments() == 0);
   CHECK(t.sink.live() == 0);
+  t.check_empty();
 }
 
 TEST_CASE("case 23: an incomplete datagram is reaped at the timeout", "[reassembly]") {
@@ -330,8 +345,11 @@ TEST_CASE("case 24: a 9th fragment discards the datagram", "[reassembly]") {
   t.offer(make_fragment(whole, {80, 72, false}));
   CHECK(t.sink.counts == std::map<std::string, int>{{"drop-ipv6-frag-too-many", 9}});
   CHECK(t.sink.icmp.empty());
-  CHECK(t.r->empty());
+  CHECK(t.r->fragments() == 0);
   CHECK(t.sink.live() == 0);
+  t.offer(make_fragment(whole, {144, 8, true}));  // a late one: dropped as well
+  CHECK(t.sink.counts == std::map<std::string, int>{{"drop-ipv6-frag-too-many", 10}});
+  t.check_empty();
 }
 
 TEST_CASE("case 24: a full table evicts its oldest datagram", "[reassembly]") {
