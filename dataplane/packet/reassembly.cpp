@@ -151,18 +151,21 @@ void Reassembler::offer(const FragmentIn& f, std::uint64_t now, ReassemblySink& 
   }
 
   const std::uint32_t end = offset + length;
-  for (std::uint32_t i = 0; i < d.count; ++i) {
-    const Piece& p = d.pieces[i];
-    if (p.offset == offset && p.length == length) {  // RFC 5722 §4 allows exact duplicates
-      sink.count(Counter::kDropIpv6FragDuplicate, f.pkt.len);
-      return sink.release(f.handle);
-    }
-  }
   auto discard_with = [&](Counter c) {
     poison(index, c, sink);
     sink.count(c, f.pkt.len);
     sink.release(f.handle);
   };
+  for (std::uint32_t i = 0; i < d.count; ++i) {
+    const Piece& p = d.pieces[i];
+    if (p.offset == offset && p.length == length) {  // RFC 5722 §4 allows exact duplicates
+      // ... but not one that disagrees on being the last (the held one set the end iff so).
+      const bool held_is_last = d.total != 0 && end == d.total;
+      if (held_is_last == more) return discard_with(Counter::kDropIpv6FragInvalidReassembly);
+      sink.count(Counter::kDropIpv6FragDuplicate, f.pkt.len);
+      return sink.release(f.handle);
+    }
+  }
   for (std::uint32_t i = 0; i < d.count; ++i) {
     const Piece& p = d.pieces[i];
     // RFC 5722 §4 (RFC 8200 §4.5): any overlap discards the datagram, silently.

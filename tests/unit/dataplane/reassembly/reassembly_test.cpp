@@ -263,6 +263,14 @@ TEST_CASE("lengths that contradict the last fragment discard the datagram", "[re
     t.offer(make_fragment(whole, {8, 56, false}));
     t.offer(make_fragment(whole, {64, 56, true}));
   }
+  SECTION("a \"duplicate\" of the last fragment with M=1") {
+    t.offer(make_fragment(whole, {64, 56, false}));
+    t.offer(make_fragment(whole, {64, 56, true}));
+  }
+  SECTION("a \"duplicate\" of a middle fragment with M=0") {
+    t.offer(make_fragment(whole, {64, 56, true}));
+    t.offer(make_fragment(whole, {64, 56, false}));
+  }
   SECTION("a last fragment before one already held") {
     t.offer(make_fragment(whole, {64, 56, true}));
     t.offer(make_fragment(whole, {8, 56, false}));
