@@ -1,6 +1,7 @@
 // The worker lcore loop: RX a burst per port, classify, run the packet stages with one bulk
-// table lookup per burst, and hand every packet to exactly one place: a TX buffer or free
-// (counted). No locks, no allocation except ICMP error mbufs from the pool, no syscalls.
+// table lookup per burst, and hand every packet to exactly one place: a TX buffer, free
+// (counted), or the worker's reassembly table (outer fragments, packet/reassembly.h). No locks,
+// no allocation except mbufs from the pool (ICMP errors, reassembled datagrams), no syscalls.
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
