@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "packet/reassembly.h"  // kMaxReassemblyCapacity
+
 namespace dstm::dp {
 namespace {
 
@@ -27,17 +29,19 @@ using Line = std::uint32_t;
 // clang-format off
 constexpr std::string_view kTables[] = {
     "tep", "ports", "ports.ipv6", "ports.ipv4", "next_hops", "next_hops.ipv6", "next_hops.ipv4",
-    "icmp", "table", "dataplane", "control"};
+    "icmp", "table", "dataplane", "control", "reassembly"};
 constexpr std::string_view kValueKeys[] = {
     "tep.ipv6", "tep.ipv4", "tep.pools", "tep.tunnel_mtu", "tep.hop_limit", "tep.hairpinning",
     "tep.answer_echo", "tep.path_mtu_expiry",
     "ports.ipv6.port", "ports.ipv6.vlan", "ports.ipv4.port", "ports.ipv4.vlan",
     "next_hops.ipv6.gateway", "next_hops.ipv6.mac", "next_hops.ipv4.gateway", "next_hops.ipv4.mac",
     "icmp.time_exceeded", "icmp.host_unreachable", "icmp.frag_needed", "icmp.source_unreachable",
-    "icmp.parameter_problem", "icmp.packet_too_big", "icmp.rate_per_second", "icmp.burst",
+    "icmp.parameter_problem", "icmp.packet_too_big", "icmp.reassembly_time_exceeded",
+    "icmp.rate_per_second", "icmp.burst",
     "table.capacity", "table.fallback",
     "dataplane.burst", "dataplane.learning", "dataplane.learn_rate",
-    "control.shm", "control.batch", "control.poll_us"};
+    "control.shm", "control.batch", "control.poll_us",
+    "reassembly.capacity", "reassembly.timeout_ms"};
 // clang-format on
 
 bool is_known_value(std::string_view path) {
@@ -419,6 +423,7 @@ void read_icmp(const toml::table& root, Errors& errors, DataplaneConfig& cfg) {
   s.boolean_into("source_unreachable", p.source_unreachable);
   s.boolean_into("parameter_problem", p.parameter_problem);
   s.boolean_into("packet_too_big", p.packet_too_big);
+  s.boolean_into("reassembly_time_exceeded", p.reassembly_time_exceeded);
   s.integer_into("rate_per_second", 0, 1'000'000, cfg.icmp_rate.per_second);
   s.integer_into("burst", 1, 1'000'000, cfg.icmp_rate.burst);
 }
@@ -475,6 +480,12 @@ void read_control(const toml::table& root, Errors& errors, DataplaneConfig& cfg)
   s.integer_into("poll_us", 1, 1'000'000, cfg.control.poll_us);
 }
 
+void read_reassembly(const toml::table& root, Errors& errors, DataplaneConfig& cfg) {
+  Section r(root, "reassembly", errors);
+  r.integer_into("capacity", 1, kMaxReassemblyCapacity, cfg.reassembly.capacity);
+  r.integer_into("timeout_ms", 1, ReassemblyConfig::kMaxTimeoutMs, cfg.reassembly.timeout_ms);
+}
+
 }  // namespace
 
 Expected<DataplaneConfig, std::string> parse_config(std::string_view text,
@@ -508,6 +519,7 @@ Expected<DataplaneConfig, std::string> parse_config(std::string_view text,
   read_icmp(root, errors, cfg);
   read_table_and_dataplane(root, errors, cfg);
   read_control(root, errors, cfg);
+  read_reassembly(root, errors, cfg);
   if (errors.failed()) return unexpected(errors.first());
   return cfg;
 }

@@ -50,6 +50,13 @@ struct ControlConfig {
   std::string stats_shm() const { return shm + "-stats"; }
 };
 
+// [reassembly]: the per-worker table of outer IPv6 fragments (packet/reassembly.h).
+struct ReassemblyConfig {
+  static constexpr std::uint32_t kMaxTimeoutMs = 60'000;  // RFC 8200 §4.5: 60 seconds
+  std::uint32_t capacity = 1024;         // datagrams held at once per worker
+  std::uint32_t timeout_ms = kMaxTimeoutMs;  // from the first fragment's arrival
+};
+
 struct DataplaneConfig {
   TepContext tep;                                   // [tep] and the [icmp] policy booleans
   PortSide ipv6_side{0, std::nullopt};              // [ports.ipv6]: the node (tunnel) side
@@ -60,6 +67,7 @@ struct DataplaneConfig {
   std::optional<net::MacAddress> ipv4_gateway_mac;  // static: no ARP for the gateway
   IcmpRate icmp_rate;                               // [icmp] rate_per_second, burst
   TableConfig table;                                // [table]
+  ReassemblyConfig reassembly;                      // [reassembly]
   std::uint32_t burst_size = 32;  // [dataplane] burst: packets per rx/tx burst, 1..64
   // [dataplane] learning: cache the association from decapsulated traffic (draft §7). Weaker
   // than TSP-provisioned mappings, hence off by default.

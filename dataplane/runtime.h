@@ -21,6 +21,8 @@
 
 namespace dstm::dp {
 
+class Reassembler;  // packet/reassembly.h
+
 inline constexpr unsigned kMaxBurst = 64;
 inline constexpr std::uint16_t kTxBufferSize = 64;
 
@@ -50,6 +52,7 @@ struct alignas(64) WorkerContext {
   // Learning mode (learn.h): this worker's requests to the main lcore, single producer (this
   // worker), single consumer (main); nullptr when learning is off.
   rte_ring* learn = nullptr;
+  Reassembler* reassembly = nullptr;  // outer IPv6 fragments; run_worker() owns it
 };
 
 struct Runtime {

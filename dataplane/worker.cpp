@@ -1,11 +1,14 @@
 // The worker lcore loop: RX a burst per port, classify, run the packet stages with one bulk
-// table lookup per burst, and hand every packet to exactly one place: a TX buffer or free
-// (counted). No locks, no allocation except ICMP error mbufs from the pool, no syscalls.
+// table lookup per burst, and hand every packet to exactly one place: a TX buffer, free
+// (counted), or the worker's reassembly table (outer fragments, packet/reassembly.h). No locks,
+// no allocation except mbufs from the pool (ICMP errors, reassembled datagrams), no syscalls.
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_random.h>
 #include <rte_ring_elem.h>
+
+#include <algorithm>
 
 #include "l2.h"
 #include "packet/decap.h"
@@ -17,6 +20,7 @@
 #include "packet/next_hop.h"
 #include "packet/ptb.h"
 #include "learn.h"
+#include "packet/reassembly.h"
 #include "runtime.h"
 
 namespace dstm::dp {
@@ -33,7 +37,7 @@ void commit(rte_mbuf* m, const PacketBuf& b) {
   m->pkt_len = b.len;
 }
 
-class Burst {
+class Burst final : public ReassemblySink {
  public:
   Burst(Runtime& rt, WorkerContext& w) : rt_(rt), w_(w), tep_(rt.config.tep) { load_next_hops(); }
 
@@ -160,10 +164,39 @@ class Burst {
     if (rte_ring_sp_enqueue_elem(w_.learn, &r, sizeof r) != 0) v.counter = Counter::kDropLearnRingFull;
   }
 
-  void from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n);
+  // `reassembled`: the packets came out of the reassembly table (a fragment among them is not
+  // reassembled twice).
+  void from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n, bool reassembled = false);
   void from_internet(rte_mbuf** pkts, PacketBuf* bufs, unsigned n, bool hairpin);
 
+  // ReassemblySink: how the reassembly table (packet/reassembly.h) frees, counts and delivers.
+  void count(Counter c, std::uint32_t bytes) override { w_.counters.add(c, bytes); }
+  void send_icmp(const Verdict& v, std::span<const std::uint8_t> offending) override {
+    icmp_error(v, offending);
+  }
+  void release(void* handle) override { rte_pktmbuf_free(static_cast<rte_mbuf*>(handle)); }
+  void* allocate(PacketBuf& out) override {
+    rte_mbuf* m = rte_pktmbuf_alloc(rt_.pool);
+    if (m != nullptr) out = view_of(m);  // fresh: empty, all the data room after the headroom
+    return m;
+  }
+  void deliver(void* handle, const PacketBuf& pkt) override {
+    auto* m = static_cast<rte_mbuf*>(handle);
+    if (nreassembled_ == kMaxBurst) return drop(m, Counter::kDropIpv6FragNoRoom, pkt.len);
+    reassembled_[nreassembled_] = m;
+    reassembled_bufs_[nreassembled_++] = pkt;
+  }
+
  private:
+  void offer_fragment(rte_mbuf* m, const PacketBuf& pkt, const DecapParse& parsed,
+                      bool reassembled) {
+    w_.counters.add(Counter::kInIpv6FragNeedsReassembly, pkt.len);
+    if (reassembled || w_.reassembly == nullptr) {
+      return drop(m, Counter::kDropIpv6FragInvalid, pkt.len);  // no fragments inside fragments
+    }
+    const FragmentIn f{m, pkt, parsed.fragment_header, parsed.fragment_next_field};
+    w_.reassembly->offer(f, rte_rdtsc(), *this);
+  }
   void finish_encap(rte_mbuf* m, PacketBuf& pkt, const EncapParse& parsed, const net::Ipv6Address* binding, bool hairpin);
 
   Runtime& rt_;
@@ -171,6 +204,9 @@ class Burst {
   const TepContext& tep_;
   NextHopState next_hop6_;
   NextHopState next_hop4_;
+  rte_mbuf* reassembled_[kMaxBurst];  // delivered by the reassembly table during from_nodes()
+  PacketBuf reassembled_bufs_[kMaxBurst];
+  unsigned nreassembled_ = 0;
 };
 
 // ARP / ND from a gateway whose MAC is resolved dynamically: publish what it says (RFC 826
@@ -203,7 +239,7 @@ bool hear_gateway_nd(Runtime& rt, Burst& burst, rte_mbuf* m, const PacketBuf& pk
   return true;
 }
 
-void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n) {
+void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n, bool reassembled) {
   DecapParse parsed[kMaxBurst];
   std::uint32_t keys[kMaxBurst];
   unsigned nkeys = 0;
@@ -219,6 +255,10 @@ void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n) {
   unsigned nhairpin = 0;
   unsigned k = 0;
   for (unsigned i = 0; i < n; ++i) {  // loop 2: bind, rewrite, dispatch
+    if (parsed[i].fragment_header != 0) {  // an outer fragment: the reassembly table takes it
+      offer_fragment(pkts[i], bufs[i], parsed[i], reassembled);
+      continue;
+    }
     Verdict v;
     if (parsed[i].early) {
       v = *parsed[i].early;
@@ -253,6 +293,15 @@ void Burst::from_nodes(rte_mbuf** pkts, PacketBuf* bufs, unsigned n) {
     }
   }
   if (nhairpin > 0) from_internet(hairpin, hairpin_bufs, nhairpin, true);
+  if (nreassembled_ > 0 && !reassembled) {  // whole datagrams now: decapsulate them as usual
+    rte_mbuf* whole[kMaxBurst];
+    PacketBuf whole_bufs[kMaxBurst];
+    const unsigned nwhole = nreassembled_;
+    std::copy_n(reassembled_, nwhole, whole);
+    std::copy_n(reassembled_bufs_, nwhole, whole_bufs);
+    nreassembled_ = 0;
+    from_nodes(whole, whole_bufs, nwhole, true);
+  }
 }
 
 void Burst::finish_encap(rte_mbuf* m, PacketBuf& pkt, const EncapParse& parsed,
@@ -385,9 +434,24 @@ void flush(Runtime& rt, WorkerContext& w) {
   if (!rt.one_port()) rte_eth_tx_buffer_flush(rt.ipv4_side.port, w.queue, w.tx[rt.ipv4_side.port]);
 }
 
+// The worker's own reassembly table, sized once here (packet/reassembly.h): a reassembled
+// packet must fit the data room of one mbuf from the pool, and all the tables together hold at
+// most a quarter of the pool, so that a fragment flood cannot starve RX of mbufs.
+ReassemblyLimits reassembly_limits(const Runtime& rt) {
+  ReassemblyLimits limits;
+  limits.capacity = rt.config.reassembly.capacity;
+  limits.max_fragments = static_cast<std::uint32_t>(rt.pool->size / (4 * rt.workers.size()));
+  limits.timeout = rt.config.reassembly.timeout_ms * rte_get_tsc_hz() / 1000;
+  limits.max_packet = rte_pktmbuf_data_room_size(rt.pool) - RTE_PKTMBUF_HEADROOM;
+  limits.seed = rte_rand();
+  return limits;
+}
+
 }  // namespace
 
 void run_worker(Runtime& rt, WorkerContext& w) {
+  Reassembler reassembly(rt.config.tep, reassembly_limits(rt));
+  w.reassembly = &reassembly;
   rt.table->register_reader(w.index);
   rt.table->reader_online(w.index);
   w.icmp_tokens = rt.config.icmp_rate.burst;
@@ -396,6 +460,10 @@ void run_worker(Runtime& rt, WorkerContext& w) {
     if (w.control != nullptr) send_control_frames(w);
     unsigned received = poll_port(rt, w, rt.ipv6_side.port);
     if (!rt.one_port()) received += poll_port(rt, w, rt.ipv4_side.port);
+    if (!reassembly.empty()) {
+      Burst burst(rt, w);
+      reassembly.reap(rte_rdtsc(), burst);  // RFC 8200 §4.5 timeout, ICMPv6 3/1
+    }
     // Each burst is a quiescent point: no table record is held across it.
     rt.table->quiescent(w.index);
     if (received > 0) {
@@ -405,6 +473,11 @@ void run_worker(Runtime& rt, WorkerContext& w) {
       flush(rt, w);  // idle: push out what the buffers hold instead of waiting for them to fill
     }
   }
+  {
+    Burst burst(rt, w);
+    reassembly.clear(burst);  // every mbuf back to the pool before the exit check
+  }
+  w.reassembly = nullptr;
   flush(rt, w);
   rt.table->reader_offline(w.index);
   rt.table->unregister_reader(w.index);

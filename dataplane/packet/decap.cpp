@@ -154,6 +154,8 @@ DecapParse decap_parse(const TepContext& tep, const PacketBuf& pkt) {
   const ExthdrWalk walk = walk_extension_headers(tep, ip6);
   if (walk.early) {
     out.early = walk.early;
+    out.fragment_header = walk.fragment_header;
+    out.fragment_next_field = walk.fragment_next_field;
     return out;
   }
   out.outer_header_bytes = walk.inner_offset;

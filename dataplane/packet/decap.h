@@ -20,6 +20,11 @@ struct DecapParse {
   net::Ipv4Address inner_dst;
   net::Ipv6Address outer_src;
   std::uint32_t outer_header_bytes = 0;  // IPv6 header + extension headers before the IPv4 header
+  // Non-zero for a real outer fragment (early is then in-ipv6-frag-needs-reassembly): the
+  // offsets of its Fragment header and of the next-header field naming it. The glue hands such
+  // a packet to the reassembly stage (packet/reassembly.h) instead of finishing it.
+  std::uint32_t fragment_header = 0;
+  std::uint32_t fragment_next_field = 0;
 };
 
 // `pkt` starts at the outer IPv6 header (Ethernet/VLAN already removed) and ends where the frame

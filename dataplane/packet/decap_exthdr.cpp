@@ -75,10 +75,10 @@ std::optional<Verdict> handle_header(const TepContext& tep, std::span<const std:
     }
     default: {  // Fragment, RFC 8200 §4.5
       // An atomic fragment (offset 0, M = 0) is processed as unfragmented (RFC 6946 §4,
-      // case 27). Real fragments wait for the reassembly stage.
+      // case 27). Real fragments go to the reassembly stage (the walk stops here).
       const auto word = static_cast<std::uint16_t>((ip6[off + 2] << 8) | ip6[off + 3]);
       if ((word & kFragmentOffsetAndMore) == 0) return std::nullopt;
-      return drop(Counter::kDropIpv6Fragment);
+      return drop(Counter::kInIpv6FragNeedsReassembly);
     }
   }
 }
@@ -124,7 +124,10 @@ ExthdrWalk walk_extension_headers(const TepContext& tep, std::span<const std::ui
     if (off + length > size || off + length > kMaxHeaderChainBytes) {
       return {drop(Counter::kDropIpv6Exthdr), 0};
     }
-    if (auto refused = handle_header(tep, ip6, next, off, length)) return {refused, 0};
+    if (auto refused = handle_header(tep, ip6, next, off, length)) {
+      if (next != net::kProtoIpv6Frag) return {refused, 0};
+      return {refused, 0, off, next_field};  // a fragment: see ExthdrWalk
+    }
     next_field = off;
     next = ip6[off];
     off += length;

@@ -151,6 +151,8 @@ std::optional<IcmpFields> icmpv6_fields(const Verdict& v) {
       return IcmpFields{net::kIcmpv6DestUnreachable, 5, 0};
     case IcmpError::kV6ParameterProblem:  // RFC 4443 §3.4: 32-bit pointer
       return IcmpFields{net::kIcmpv6ParameterProblem, v.icmp_code, v.pointer};
+    case IcmpError::kV6ReassemblyTimeExceeded:  // RFC 4443 §3.3 code 1
+      return IcmpFields{net::kIcmpv6TimeExceeded, 1, 0};
     default:
       return std::nullopt;
   }

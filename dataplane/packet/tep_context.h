@@ -16,6 +16,7 @@ struct IcmpPolicy {
   bool source_unreachable = false;  // ICMPv6 1/5 for a node whose source fails the binding check
   bool parameter_problem = true;  // ICMPv6 4/x and ICMPv4 12/0
   bool packet_too_big = true;     // honour ICMPv6 2/0 from the node path (case 34); false ignores it
+  bool reassembly_time_exceeded = true;  // ICMPv6 3/1 when a datagram with fragment 0 times out
 };
 
 struct TepContext {

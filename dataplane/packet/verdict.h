@@ -29,11 +29,13 @@ enum class IcmpError : std::uint8_t {
   kV4ParameterProblem,   // ICMPv4 12/0, pointer = `pointer`
   kV6AddrUnreachable,    // ICMPv6 1/5 source policy failed (RFC 4443 §3.1, RFC 7596 §6.2)
   kV6ParameterProblem,   // ICMPv6 4/`code`, pointer = `pointer` (RFC 4443 §3.4)
+  kV6ReassemblyTimeExceeded,  // ICMPv6 3/1 quoting fragment 0 (RFC 8200 §4.5, RFC 4443 §3.3)
 };
 
 // ICMPv6 errors quote the outer IPv6 packet and go to the node side; the rest are ICMPv4.
 constexpr bool is_icmpv6(IcmpError e) {
-  return e == IcmpError::kV6AddrUnreachable || e == IcmpError::kV6ParameterProblem;
+  return e == IcmpError::kV6AddrUnreachable || e == IcmpError::kV6ParameterProblem ||
+         e == IcmpError::kV6ReassemblyTimeExceeded;
 }
 
 struct Verdict {

@@ -169,6 +169,13 @@ const std::vector<BadConfig>& bad_configs() {
       {appended("[control]\nshm = \"dstm-tep\"\nbacth = 5\n"), "t.toml:11: control.bacth: unknown key"},
       {appended("[dataplane]\nlearn_rate = -1\n"),
        "t.toml:10: dataplane.learn_rate: -1 is out of range (0..1000000)"},
+      // [reassembly]
+      {appended("[reassembly]\ncapacity = 0\n"),
+       "t.toml:10: reassembly.capacity: 0 is out of range (1..65536)"},
+      {appended("[reassembly]\ntimeout_ms = 60001\n"),
+       "t.toml:10: reassembly.timeout_ms: 60001 is out of range (1..60000)"},
+      {appended("[reassembly]\ntimeout = 5\n"),
+       "t.toml:10: reassembly.timeout: unknown key in [reassembly] (known: capacity, timeout_ms)"},
       // TOML syntax: toml++'s own message with line and column
       {"[tep\n", "t.toml:1:5: TOML syntax error: "},
       {minimal_with_line(3, "ipv4 = \"198.51.100.1\"\nipv4 = \"198.51.100.2\""), "t.toml:4:"},

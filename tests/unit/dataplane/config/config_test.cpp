@@ -60,6 +60,7 @@ void check_documented_defaults(const DataplaneConfig& c) {
   CHECK_FALSE(c.tep.icmp.source_unreachable);
   CHECK(c.tep.icmp.parameter_problem);
   CHECK(c.tep.icmp.packet_too_big);
+  CHECK(c.tep.icmp.reassembly_time_exceeded);
   CHECK(c.icmp_rate.per_second == 100);
   CHECK(c.icmp_rate.burst == 50);
   CHECK(c.table.capacity == 1048576);
@@ -70,6 +71,8 @@ void check_documented_defaults(const DataplaneConfig& c) {
   CHECK(c.control.batch == 4096);
   CHECK(c.control.poll_us == 50);
   CHECK(c.learn_rate == 100);
+  CHECK(c.reassembly.capacity == 1024);
+  CHECK(c.reassembly.timeout_ms == 60000);
 }
 
 TEST_CASE("the example file parses to the documented defaults", "[config]") {
@@ -104,10 +107,12 @@ TEST_CASE("every key is read: all set to values other than the default", "[confi
       "[icmp]\n"
       "time_exceeded = false\nhost_unreachable = false\nfrag_needed = false\n"
       "source_unreachable = true\nparameter_problem = false\npacket_too_big = false\n"
+      "reassembly_time_exceeded = false\n"
       "rate_per_second = 0\nburst = 1\n"
       "[table]\ncapacity = 16777216\nfallback = 0\n"
       "[dataplane]\nburst = 64\nlearning = true\nlearn_rate = 5\n"
-      "[control]\nshm = \"dstm-tep\"\nbatch = 1\npoll_us = 1000000\n");
+      "[control]\nshm = \"dstm-tep\"\nbatch = 1\npoll_us = 1000000\n"
+      "[reassembly]\ncapacity = 65536\ntimeout_ms = 1\n");
   REQUIRE(cfg.tep.tep_ipv6.size() == 2);
   CHECK(cfg.tep.tep_ipv6[1] == v6("2001:db8:2::1"));
   CHECK(cfg.tep.tep_ipv4 == v4("203.0.113.1"));
@@ -134,12 +139,15 @@ TEST_CASE("every key is read: all set to values other than the default", "[confi
   CHECK(cfg.tep.icmp.source_unreachable);
   CHECK_FALSE(cfg.tep.icmp.parameter_problem);
   CHECK_FALSE(cfg.tep.icmp.packet_too_big);
+  CHECK_FALSE(cfg.tep.icmp.reassembly_time_exceeded);
   CHECK(cfg.icmp_rate.per_second == 0);
   CHECK(cfg.icmp_rate.burst == 1);
   CHECK(cfg.table.capacity == 16777216);
   CHECK(cfg.table.fallback == 0);
   CHECK(cfg.burst_size == 64);
   CHECK(cfg.learning);
+  CHECK(cfg.reassembly.capacity == 65536);
+  CHECK(cfg.reassembly.timeout_ms == 1);
   CHECK(cfg.learn_rate == 5);
   CHECK(cfg.control.shm == "/dstm-tep");  // shm_open's leading '/' is added
   CHECK(cfg.control.stats_shm() == "/dstm-tep-stats");

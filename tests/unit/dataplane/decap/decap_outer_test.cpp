@@ -101,14 +101,37 @@ TEST_CASE("case 28: options before a Fragment header are walked, never corrupted
     check_accepted(send(kHbh, concat(concat(hbh, encap_limit_header(net::kProtoIpv6Frag)),
                                      fragment_header(kV4, 0, false))));
   }
-  SECTION("the same with a real first fragment: dropped until reassembly exists") {
-    check_refused(send(kHbh, concat(concat(hbh, encap_limit_header(net::kProtoIpv6Frag)),
-                                    fragment_header(kV4, 0, true))),
-                  "drop-ipv6-frag-unsupported");
+  SECTION("the same with a real first fragment: handed to reassembly, Fragment header located") {
+    Outer o;
+    o.next = kHbh;
+    o.ext = concat(concat(hbh, encap_limit_header(net::kProtoIpv6Frag)),
+                   fragment_header(kV4, 0, true));
+    TestPacket pkt(ipv6_packet(o, ipv4_packet(Inner{})));
+    const Bytes before = pkt.bytes();
+    const DecapParse parsed = decap_parse(make_tep(), pkt.buf);
+    CHECK(parsed.fragment_header == 56);      // 40 + Hop-by-Hop 8 + Destination Options 8
+    CHECK(parsed.fragment_next_field == 48);  // the Destination Options' next header
+    REQUIRE(parsed.early.has_value());
+    check_drop(*parsed.early, "in-ipv6-frag-needs-reassembly");
+    CHECK(pkt.bytes() == before);
   }
-  SECTION("a non-first fragment") {
-    check_refused(send(net::kProtoIpv6Frag, fragment_header(kV4, 3, false)),
-                  "drop-ipv6-frag-unsupported");
+  SECTION("a non-first fragment: handed to reassembly") {
+    const Sent s = send(net::kProtoIpv6Frag, fragment_header(kV4, 3, false));
+    check_refused(s, "in-ipv6-frag-needs-reassembly");
+    TestPacket pkt(s.before);
+    const DecapParse parsed = decap_parse(make_tep(), pkt.buf);
+    CHECK(parsed.fragment_header == 40);
+    CHECK(parsed.fragment_next_field == 6);
+  }
+  SECTION("an option refused before the Fragment header wins: no reassembly") {
+    TestPacket pkt(ipv6_packet(Outer{kNode6, kTep6, kOpts, 64, 0,
+                                     concat(options_header(net::kProtoIpv6Frag, {0x41, 4, 0, 0, 0, 0}),
+                                            fragment_header(kV4, 0, true))},
+                               ipv4_packet(Inner{})));
+    const DecapParse parsed = decap_parse(make_tep(), pkt.buf);
+    CHECK(parsed.fragment_header == 0);
+    REQUIRE(parsed.early.has_value());
+    check_drop(*parsed.early, "drop-ipv6-exthdr");
   }
 }
 
