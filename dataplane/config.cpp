@@ -7,6 +7,8 @@
 
 #include <toml++/toml.h>
 
+#include "config/config.h"
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -21,8 +23,6 @@
 
 namespace dstm::dp {
 namespace {
-
-using Line = std::uint32_t;
 
 // Every table, then every value key, as dotted paths. Anything else in the file is an error,
 // so that a typo ("hop_limt") is refused instead of silently leaving the default in place.
@@ -44,209 +44,8 @@ constexpr std::string_view kValueKeys[] = {
     "reassembly.capacity", "reassembly.timeout_ms"};
 // clang-format on
 
-bool is_known_value(std::string_view path) {
-  return std::find(std::begin(kValueKeys), std::end(kValueKeys), path) != std::end(kValueKeys);
-}
-bool is_known_table(std::string_view path) {
-  return std::find(std::begin(kTables), std::end(kTables), path) != std::end(kTables);
-}
-
-// toml++ reports line 0 for nodes it made up (e.g. [ports] implied by [ports.ipv6]).
-Line line_of(const toml::source_region& r) {
-  return r.begin.line == 0 ? 1 : r.begin.line;
-}
-
-std::string_view type_name(toml::node_type t) {
-  // clang-format off
-  switch (t) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
-  }
-  // clang-format on
-  return "nothing";
-}
-
-std::string join(std::string_view parent, std::string_view key) {
-  return parent.empty() ? std::string(key) : std::string(parent) + "." + std::string(key);
-}
-
-// Holds the first error; later failures are dropped (see the file comment).
-class Errors {
- public:
-  explicit Errors(std::string_view source) : source_(source) {}
-  void fail(Line line, std::string_view key, std::string_view what) {
-    if (first_) return;
-    std::ostringstream os;
-    os << source_ << ':' << line << ": " << key << ": " << what;
-    first_ = os.str();
-  }
-  bool failed() const { return first_.has_value(); }
-  const std::string& first() const { return *first_; }
-
- private:
-  std::string source_;
-  std::optional<std::string> first_;
-};
-
-// Pass 1: the shape. Collects every offender and reports the one with the lowest line.
-struct ShapeError {
-  Line line;
-  std::string key;
-  std::string what;
-};
-
-std::string known_children(std::string_view parent) {
-  std::string out;
-  auto add = [&](std::string_view path) {
-    if (path.size() <= parent.size() + 1 || path.substr(0, parent.size()) != parent) return;
-    std::string_view rest = path.substr(parent.empty() ? 0 : parent.size() + 1);
-    if (!parent.empty() && path[parent.size()] != '.') return;
-    if (rest.find('.') != std::string_view::npos) return;
-    out += out.empty() ? "" : ", ";
-    out += rest;
-  };
-  for (auto t : kTables) add(t);
-  for (auto k : kValueKeys) add(k);
-  return out;
-}
-
-void check_shape(const toml::table& table, std::string_view path, std::vector<ShapeError>& out) {
-  for (auto&& [k, node] : table) {
-    std::string full = join(path, k.str());
-    Line line = line_of(k.source());
-    if (is_known_table(full)) {
-      if (const auto* sub = node.as_table()) {
-        check_shape(*sub, full, out);
-      } else {
-        out.push_back({line, full, "expected a table, got " + std::string(type_name(node.type()))});
-      }
-    } else if (!is_known_value(full)) {
-      std::string where = path.empty() ? "at the top level" : "in [" + std::string(path) + "]";
-      out.push_back({line, full,
-                     std::string(node.is_table() ? "unknown table" : "unknown key") + " " + where +
-                         " (known: " + known_children(path) + ")"});
-    }
-  }
-}
-
-// One table of the document (possibly absent) and the typed getters for its keys.
-class Section {
- public:
-  Section(const toml::table& root, std::string_view path, Errors& errors)
-      : path_(path), errors_(errors) {
-    const toml::table* t = &root;
-    std::string_view rest = path;
-    while (t != nullptr && !rest.empty()) {
-      auto dot = rest.find('.');
-      const toml::node* n = t->get(rest.substr(0, dot));
-      t = n != nullptr ? n->as_table() : nullptr;
-      rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
-    }
-    table_ = t;
-  }
-
-  const toml::node* get(std::string_view key) const {
-    return table_ != nullptr ? table_->get(key) : nullptr;
-  }
-  std::string name(std::string_view key) const { return join(path_, key); }
-  // For a missing key: the line of the table's header, or 1 when there is no table.
-  Line header_line() const { return table_ != nullptr ? line_of(table_->source()) : 1; }
-  void fail(const toml::node& n, std::string_view key, std::string_view what) {
-    errors_.fail(line_of(n.source()), key, what);
-  }
-  void missing(std::string_view key) {
-    errors_.fail(header_line(), name(key), "required key is missing");
-  }
-
-  std::optional<std::int64_t> integer(std::string_view key, std::int64_t lo, std::int64_t hi) {
-    const toml::node* n = get(key);
-    if (n == nullptr) return std::nullopt;
-    const auto* v = n->as_integer();
-    if (v == nullptr) {
-      fail(*n, name(key), "expected an integer, got " + std::string(type_name(n->type())));
-      return std::nullopt;
-    }
-    std::int64_t x = v->get();
-    if (x < lo || x > hi) {
-      fail(*n, name(key),
-           std::to_string(x) + " is out of range (" + std::to_string(lo) + ".." +
-               std::to_string(hi) + ")");
-      return std::nullopt;
-    }
-    return x;
-  }
-  template <class T>
-  void integer_into(std::string_view key, std::int64_t lo, std::int64_t hi, T& out) {
-    if (auto x = integer(key, lo, hi)) out = static_cast<T>(*x);
-  }
-
-  void boolean_into(std::string_view key, bool& out) {
-    const toml::node* n = get(key);
-    if (n == nullptr) return;
-    if (const auto* v = n->as_boolean()) {
-      out = v->get();
-    } else {
-      fail(*n, name(key), "expected true or false, got " + std::string(type_name(n->type())));
-    }
-  }
-
-  // The string at n (a value or an array element named display).
-  std::optional<std::string_view> string_of(const toml::node& n, std::string_view display) {
-    if (const auto* v = n.as_string()) return std::string_view(v->get());
-    fail(n, display, "expected a string, got " + std::string(type_name(n.type())));
-    return std::nullopt;
-  }
-
-  // A required array with at least one element; nullptr (and an error) otherwise.
-  const toml::array* nonempty_array(std::string_view key, std::string_view example) {
-    const toml::node* n = get(key);
-    if (n == nullptr) {
-      missing(key);
-      return nullptr;
-    }
-    const auto* a = n->as_array();
-    if (a == nullptr) {
-      fail(*n, name(key),
-           "expected an array, got " + std::string(type_name(n->type())) + " (e.g. " +
-               std::string(key) + " = " + std::string(example) + ")");
-      return nullptr;
-    }
-    if (a->empty()) {
-      fail(*n, name(key), "needs at least one element (e.g. " + std::string(example) + ")");
-      return nullptr;
-    }
-    return a;
-  }
-
-  // An optional unicast MAC address.
-  void mac_into(std::string_view key, std::optional<net::MacAddress>& out) {
-    const toml::node* n = get(key);
-    if (n == nullptr) return;
-    auto text = string_of(*n, name(key));
-    if (!text) return;
-    auto mac = net::MacAddress::parse(*text);
-    if (!mac) {
-      fail(*n, name(key), "'" + std::string(*text) + "' is not a MAC address (xx:xx:xx:xx:xx:xx)");
-    } else if (mac->is_zero() || mac->is_multicast()) {
-      fail(*n, name(key), "'" + std::string(*text) + "' is not a unicast MAC address");
-    } else {
-      out = *mac;
-    }
-  }
-
- private:
-  std::string path_;
-  Errors& errors_;
-  const toml::table* table_ = nullptr;
-};
+using config::Errors;
+using config::Section;
 
 // Why a will not do as a TEP address (we decapsulate for it and encapsulate from tep_ipv6[0]).
 std::string_view unusable_tep_ipv6(const net::Ipv6Address& a) {
@@ -490,26 +289,10 @@ void read_reassembly(const toml::table& root, Errors& errors, DataplaneConfig& c
 
 Expected<DataplaneConfig, std::string> parse_config(std::string_view text,
                                                     std::string_view source_name) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source_name);
-  } catch (const toml::parse_error& e) {
-    // toml++ signals syntax errors only by exception; it stops at this boundary.
-    std::ostringstream os;
-    os << source_name << ':' << e.source().begin.line << ':' << e.source().begin.column
-       << ": TOML syntax error: " << e.description();
-    return unexpected(os.str());
-  }
-
-  std::vector<ShapeError> shape;
-  check_shape(root, "", shape);
-  if (!shape.empty()) {
-    const auto& e = *std::min_element(shape.begin(), shape.end(),
-                                      [](const auto& a, const auto& b) { return a.line < b.line; });
-    Errors errors(source_name);
-    errors.fail(e.line, e.key, e.what);
-    return unexpected(errors.first());
-  }
+  static constexpr config::Schema kSchema{kTables, kValueKeys};
+  auto parsed = config::parse(text, source_name, kSchema);
+  if (!parsed) return unexpected(parsed.error());
+  const toml::table& root = *parsed;
 
   Errors errors(source_name);
   DataplaneConfig cfg;
@@ -525,11 +308,7 @@ Expected<DataplaneConfig, std::string> parse_config(std::string_view text,
 }
 
 Expected<std::string, std::string> read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return unexpected(path + ": cannot read: " + std::strerror(errno));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return unexpected(path + ": cannot read: " + std::strerror(errno));
-  return text;
+  return config::read_text_file(path);
 }
 
 Expected<DataplaneConfig, std::string> load_config(const std::string& path) {

@@ -270,6 +270,21 @@ const toml::array* Section::nonempty_array(std::string_view key, std::string_vie
   return a;
 }
 
+void Section::mac_into(std::string_view key, std::optional<net::MacAddress>& out) {
+  const toml::node* n = get(key);
+  if (n == nullptr) return;
+  auto text = string_of(*n, name(key));
+  if (!text) return;
+  auto mac = net::MacAddress::parse(*text);
+  if (!mac) {
+    fail(*n, name(key), "'" + std::string(*text) + "' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+  } else if (mac->is_zero() || mac->is_multicast()) {
+    fail(*n, name(key), "'" + std::string(*text) + "' is not a unicast MAC address");
+  } else {
+    out = *mac;
+  }
+}
+
 std::optional<net::Ipv4Address> Section::ipv4(std::string_view key, bool required) {
   auto text = string(key, required);
   if (!text) return std::nullopt;

@@ -86,6 +86,8 @@ class Section {
   // A required array with at least one element; nullptr (and an error) otherwise.
   const toml::array* nonempty_array(std::string_view key, std::string_view example);
 
+  // An optional unicast MAC address (xx:xx:xx:xx:xx:xx).
+  void mac_into(std::string_view key, std::optional<net::MacAddress>& out);
   std::optional<net::Ipv4Address> ipv4(std::string_view key, bool required = false);
   std::optional<net::Ipv6Address> ipv6(std::string_view key, bool required = false);
   // A list of IPv4 / IPv6 prefixes (strict: host bits refused, with a "did you mean" hint).
