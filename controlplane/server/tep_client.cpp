@@ -20,43 +20,45 @@ constexpr std::uint64_t kBackoffMaxMs = 5000;
 
 }  // namespace
 
+// One TSP session slot to the agent. Each connection attempt is a Link of its own (socket,
+// TSP session, output queue): handlers of a failed attempt hold their Link and find it is no
+// longer the current one, so they never touch the next attempt's socket or queue.
 class TepClient::Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(TepClient& owner, int index) : owner_(owner), index_(index), socket_(owner.io_), timer_(owner.io_) {}
+  Connection(TepClient& owner, int index) : owner_(owner), index_(index), timer_(owner.io_) {}
 
-  bool ready() const { return session_ && session_->ready() && !current_; }
-  bool authenticated() const { return authenticated_; }
-  bool connecting() const { return connecting_; }
+  bool ready() const { return link_ && link_->session->ready() && !current_; }
+  bool authenticated() const { return link_ && link_->authenticated; }
+  bool connecting() const { return link_ && !link_->authenticated; }
 
   void connect() {
     if (owner_.stopped_) return;
-    connecting_ = true;
-    authenticated_ = false;
     asio::error_code ec;
     const auto address = asio::ip::make_address(owner_.config_.endpoint.host, ec);
-    if (ec) return failed("bad endpoint " + owner_.config_.endpoint.to_string());
+    if (ec) return failed(nullptr, "bad endpoint " + owner_.config_.endpoint.to_string());
     tsp::ClientSessionConfig cfg;
     cfg.mechanisms = {owner_.config_.mechanism};
     cfg.credentials = {owner_.config_.username, owner_.config_.password};
     cfg.digest_host = owner_.config_.endpoint.host;
-    session_ = std::make_unique<tsp::ClientSession>(cfg, owner_.nonces_, tsp::Transport::kStream);
-    socket_ = tcp::socket(owner_.io_);
+    auto link = std::make_shared<Link>(owner_.io_);
+    link->session = std::make_unique<tsp::ClientSession>(cfg, owner_.nonces_, tsp::Transport::kStream);
+    link_ = link;
     auto self = shared_from_this();
-    socket_.async_connect(tcp::endpoint(address, owner_.config_.endpoint.port), [self](asio::error_code e) {
-      if (e) return self->failed("connect: " + e.message());
+    link->socket.async_connect(tcp::endpoint(address, owner_.config_.endpoint.port), [self, link](asio::error_code e) {
+      if (link != self->link_) return;
+      if (e) return self->failed(link, "connect: " + e.message());
       asio::error_code ignored;
-      self->socket_.set_option(tcp::no_delay(true), ignored);
-      self->session_->start();
-      self->flush();
-      self->read();
+      link->socket.set_option(tcp::no_delay(true), ignored);
+      link->session->start();
+      self->flush(link);
+      self->read(link);
     });
   }
 
   void send(Pending p) {
     current_ = std::move(p);
-    sent_at_ = now_ms();
-    session_->request(current_->message);
-    flush();
+    link_->session->request(current_->message);
+    flush(link_);
   }
 
   // A request in flight past its deadline: fail it and start over (the stream may be mid-reply).
@@ -66,33 +68,45 @@ class TepClient::Connection : public std::enable_shared_from_this<Connection> {
       current_.reset();
       ++owner_.stats_.timeouts;
       owner_.fail(p, 0, "TEP " + owner_.config_.name + " did not answer in time");
-      failed("request timed out");
+      failed(link_, "request timed out");
     }
   }
 
   void stop() {
     asio::error_code ignored;
     timer_.cancel();
-    socket_.close(ignored);
+    if (link_) link_->socket.close(ignored);
+    link_.reset();
   }
 
  private:
-  void read() {
+  struct Link {
+    explicit Link(asio::io_context& io) : socket(io) {}
+    tcp::socket socket;
+    std::unique_ptr<tsp::ClientSession> session;
+    std::array<char, 8192> buffer{};
+    std::deque<std::string> out;  // out.front() is being written while `writing`
+    bool writing = false;
+    bool authenticated = false;
+  };
+
+  void read(const std::shared_ptr<Link>& link) {
     auto self = shared_from_this();
-    socket_.async_read_some(asio::buffer(buffer_), [self](asio::error_code ec, std::size_t n) {
-      if (ec) return self->failed(ec == asio::error::eof ? "closed by the agent" : "read: " + ec.message());
-      self->session_->on_input(std::string_view(self->buffer_.data(), n));
-      self->events();
-      self->flush();
-      if (self->socket_.is_open()) self->read();
+    link->socket.async_read_some(asio::buffer(link->buffer), [self, link](asio::error_code ec, std::size_t n) {
+      if (link != self->link_) return;
+      if (ec) return self->failed(link, ec == asio::error::eof ? "closed by the agent" : "read: " + ec.message());
+      link->session->on_input(std::string_view(link->buffer.data(), n));
+      self->events(link);
+      if (link != self->link_) return;  // the events failed this link
+      self->flush(link);
+      self->read(link);
     });
   }
 
-  void events() {
-    for (auto& e : session_->take_events()) {
+  void events(const std::shared_ptr<Link>& link) {
+    for (auto& e : link->session->take_events()) {
       if (std::holds_alternative<tsp::ClientAuthenticated>(e)) {
-        connecting_ = false;
-        authenticated_ = true;
+        link->authenticated = true;
         backoff_ms_ = 0;
         log::info("tep " + owner_.config_.name + "#" + std::to_string(index_) + ": connected to " +
                   owner_.config_.endpoint.to_string());
@@ -109,38 +123,40 @@ class TepClient::Connection : public std::enable_shared_from_this<Connection> {
         p.done(r->code, r->message, "TEP " + owner_.config_.name + " answered " + std::to_string(r->code));
         owner_.dispatch();
       } else if (auto* f = std::get_if<tsp::ClientFailed>(&e)) {
-        failed("TSP: " + std::to_string(f->code) + " " + f->reason);
+        failed(link, "TSP: " + std::to_string(f->code) + " " + f->reason);
         return;
       }
+      if (link != link_) return;
     }
   }
 
-  void flush() {
-    for (auto& w : session_->take_writes()) out_.push_back(std::move(w));
-    write_next();
+  void flush(const std::shared_ptr<Link>& link) {
+    for (auto& w : link->session->take_writes()) link->out.push_back(std::move(w));
+    write_next(link);
   }
 
-  void write_next() {
-    if (writing_ || out_.empty() || !socket_.is_open()) return;
-    writing_ = true;
+  void write_next(const std::shared_ptr<Link>& link) {
+    if (link->writing || link->out.empty() || link != link_) return;
+    link->writing = true;
     auto self = shared_from_this();
-    asio::async_write(socket_, asio::buffer(out_.front()), [self](asio::error_code ec, std::size_t) {
-      self->writing_ = false;
-      self->out_.pop_front();
-      if (ec) return self->failed("write: " + ec.message());
-      self->write_next();
+    asio::async_write(link->socket, asio::buffer(link->out.front()), [self, link](asio::error_code ec, std::size_t) {
+      link->writing = false;
+      link->out.pop_front();  // the Link owns its queue: never cleared under a pending write
+      if (link != self->link_) return;
+      if (ec) return self->failed(link, "write: " + ec.message());
+      self->write_next(link);
     });
   }
 
-  void failed(const std::string& why) {
-    if (!socket_.is_open() && !connecting_ && !authenticated_ && reconnect_armed_) return;
-    asio::error_code ignored;
-    socket_.close(ignored);
-    out_.clear();
-    writing_ = false;
-    const bool was_up = authenticated_;
-    authenticated_ = false;
-    connecting_ = false;
+  // Ends `link` (nullptr: no link yet) and schedules the next attempt.
+  void failed(const std::shared_ptr<Link>& link, const std::string& why) {
+    if (link != link_) return;  // already failed
+    const bool was_up = link && link->authenticated;
+    if (link) {
+      asio::error_code ignored;
+      link->socket.close(ignored);  // its pending handlers see link != link_ and stop
+    }
+    link_.reset();
     owner_.last_error_ = why;
     if (was_up) log::warning("tep " + owner_.config_.name + "#" + std::to_string(index_) + ": " + why);
     if (current_) {
@@ -157,30 +173,20 @@ class TepClient::Connection : public std::enable_shared_from_this<Connection> {
     if (owner_.stopped_) return;
     ++owner_.stats_.reconnects;
     backoff_ms_ = backoff_ms_ == 0 ? kBackoffMinMs : std::min(backoff_ms_ * 2, kBackoffMaxMs);
-    reconnect_armed_ = true;
     timer_.expires_after(std::chrono::milliseconds(backoff_ms_));
     auto self = shared_from_this();
     timer_.async_wait([self](asio::error_code ec) {
-      self->reconnect_armed_ = false;
-      if (!ec) self->connect();
+      if (!ec && !self->link_) self->connect();
     });
     owner_.dispatch();
   }
 
   TepClient& owner_;
   int index_;
-  tcp::socket socket_;
   asio::steady_timer timer_;
-  std::unique_ptr<tsp::ClientSession> session_;
-  std::array<char, 8192> buffer_{};
-  std::deque<std::string> out_;
-  bool writing_ = false;
-  bool connecting_ = false;
-  bool authenticated_ = false;
-  bool reconnect_armed_ = false;
+  std::shared_ptr<Link> link_;  // the current attempt; null between attempts
   std::uint64_t backoff_ms_ = 0;
   std::optional<Pending> current_;
-  std::uint64_t sent_at_ = 0;
 };
 
 TepClient::TepClient(asio::io_context& io, const TepConfig& config, tsp::sasl::NonceSource& nonces)

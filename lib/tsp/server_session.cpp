@@ -215,6 +215,7 @@ void ServerSession::apply_sasl_step(const sasl::ServerStep& step) {
   }
   identity_ = step.identity;
   events_.push_back(Authenticated{identity_, mechanism_->mechanism()});
+  bytes_in_ = 0;  // the handshake's bytes do not count against the first request
   if (!step.message.empty()) {
     // rspauth / server-final goes out as its own write: gogoc reads it with one recv() and the
     // status with the next (tsp-digest.md §2.3). On RUDP the client acknowledges it with an
@@ -287,6 +288,10 @@ void ServerSession::handle_command(const FramedItem& item) {
 void ServerSession::answer(Status status, const TunnelMessage* message) {
   if (phase_ != Phase::kAwaitingAnswer) return;
   phase_ = Phase::kCommand;
+  // The budget bounds what a peer may send without being answered: it starts again with each
+  // answer, so a kept-open session (a DSTM server feeding its TEP, a node renewing for days)
+  // is never cut for its age alone.
+  bytes_in_ = 0;
   reply_framed(status, status == Status::kSuccess ? message : nullptr);
   bool is_offer = status == Status::kSuccess && message != nullptr;
   if (is_offer && version_ && !version_->has_accept_step) {

@@ -43,7 +43,7 @@ struct ServerSessionConfig {
   FramingLimits framing;
   XmlLimits xml;
   std::uint64_t handshake_deadline_ms = 30000;  // from start until authenticated
-  std::size_t byte_budget = 1u << 20;           // input bytes one session may send in its life
+  std::size_t byte_budget = 1u << 20;  // input bytes before authentication, then between answers
   int max_auth_attempts = 3;
 };
 
