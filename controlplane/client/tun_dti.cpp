@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "datapath.h"
@@ -49,14 +50,22 @@ Expected<void, DtiError> TunDti::up(const Lease& lease) {
   }
   const int tun = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (tun < 0) return unexpected(DtiError{false, sys_error("cannot open /dev/net/tun")});
-  tun_.assign(tun);
   ifreq ifr{};
   ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
   std::strncpy(ifr.ifr_name, settings_.name.c_str(), IFNAMSIZ - 1);
   if (::ioctl(tun, TUNSETIFF, &ifr) != 0) {
     auto e = sys_error("cannot create TUN " + settings_.name);
-    close_fds();
+    ::close(tun);
     return unexpected(DtiError{false, e});
+  }
+  // Only now into epoll: a TUN fd polled before TUNSETIFF answers EPOLLERR without joining
+  // the device's wait queue, so an earlier registration would never be woken.
+  tun_.assign(tun);
+  // An IPv4-only link: without this the kernel would send its IPv6 link-local chatter (router
+  // solicitations, MLD) into the tunnel. Our own device, so no undo is needed.
+  if (FILE* f = std::fopen(("/proc/sys/net/ipv6/conf/" + settings_.name + "/disable_ipv6").c_str(), "w")) {
+    std::fputs("1", f);
+    std::fclose(f);
   }
   // The outer header is the kernel's: a raw IPv6 socket of protocol 4 sends next header 4
   // from the address it is bound to (RFC 2473 §3: tunnel entry-point = the node's global).
