@@ -8,8 +8,10 @@ DSTM_BUILD_PACKAGES=(
   libsqlite3-dev                                  # SQLite: lease store, agent's mapping store (lib/sqlite)
   libtomlplusplus-dev                             # toml++: every daemon's configuration file
   libasio-dev                                     # standalone Asio: the control plane's sockets and timers
+  libnl-route-3-dev                               # libnl-route-3: dstm-client's DTI (ip6tnl, address, routes) over netlink
   catch2 libbenchmark-dev                         # unit tests, micro-benchmarks
   python3 python3-scapy                           # count_catch.py; conformance cases (scapy, /usr/bin/python3)
+  iproute2 iputils-ping                           # namespace tests: ip netns, ping through dstm-client's DTI
 )
 
 # ensure_packages PKG...: apt-get installs the ones that are missing; silent when all are present.
