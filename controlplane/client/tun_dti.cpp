@@ -38,7 +38,7 @@ std::string sys_error(const std::string& what) { return what + ": " + std::strer
 }  // namespace
 
 TunDti::TunDti(asio::io_context& io, nl::Channel& channel, DtiSettings settings)
-    : io_(io), channel_(channel), settings_(std::move(settings)), changes_(channel), tun_(io), raw_(io) {}
+    : channel_(channel), settings_(std::move(settings)), changes_(channel), tun_(io), raw_(io) {}
 
 TunDti::~TunDti() { down(); }
 

@@ -29,7 +29,6 @@ class TunDti final : public Dti {
   void drain_raw();
   void close_fds();
 
-  asio::io_context& io_;
   nl::Channel& channel_;
   DtiSettings settings_;
   nl::ChangeLog changes_;
