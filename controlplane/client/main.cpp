@@ -12,7 +12,6 @@
 #include <asio.hpp>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -21,10 +20,10 @@
 #include "client_machine.h"
 #include "config.h"
 #include "control/server.h"
+#include "daemon.h"
 #include "dti.h"
 #include "json/json.h"
 #include "status.h"
-#include "tsp_link.h"
 #include "util/log.h"
 
 namespace {
@@ -78,17 +77,6 @@ no permission), 2 usage error; status: 0 when the client answered, 1 otherwise.
 
 constexpr const char* kDefaultConfig = "/etc/dstm/client.toml";
 constexpr const char* kDefaultSocket = "/run/dstm/client.sock";
-
-std::uint64_t now_ms() {
-  using namespace std::chrono;
-  static const auto start = steady_clock::now();
-  return static_cast<std::uint64_t>(duration_cast<milliseconds>(steady_clock::now() - start).count());
-}
-
-std::int64_t wall_now_s() {
-  using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
 
 struct Args {
   std::string config;
@@ -261,107 +249,6 @@ Expected<Lease, std::string> parse_static_lease(const std::string& text) {
   return l;
 }
 
-// The daemon: the state machine, the link under it, the DTI it drives, the control socket.
-class Daemon {
- public:
-  Daemon(asio::io_context& io, const ClientConfig& config, MachineConfig machine_config, nl::Channel& channel,
-         DtiSettings dti_settings)
-      : io_(io),
-        config_(config),
-        machine_(std::move(machine_config), nonces_, config.udp ? tsp::Transport::kDatagram : tsp::Transport::kStream),
-        link_(io, config.udp,
-              LinkCallbacks{[this] { machine_.on_connected(now_ms()); process(); },
-                            [this](const std::string& why) {
-                              if (machine_.state() == ClientMachine::State::kConnecting) {
-                                machine_.on_connect_failed(now_ms(), why);
-                              } else {
-                                machine_.on_disconnected(now_ms(), why);
-                              }
-                              process();
-                            },
-                            [this](std::string_view bytes) { machine_.on_input(now_ms(), bytes); process(); }}),
-        dti_(make_dti(io, channel, dti_settings)),
-        timer_(io) {}
-
-  void start() {
-    machine_.start(now_ms());
-    process();
-  }
-  void start_static(const Lease& lease) {
-    static_lease_ = lease;
-    if (auto r = dti_->up(lease); !r) {
-      log::error("cannot bring the DTI up: " + r.error().text);
-      io_.stop();
-    }
-  }
-  void stop() {
-    if (static_lease_) {
-      if (auto problem = dti_->down()) log::warning("while removing the DTI: " + *problem);
-    } else {
-      machine_.stop(now_ms());
-      process();
-    }
-    timer_.cancel();
-    link_.close();
-  }
-  json::Value status() const {
-    StatusInputs in;
-    in.machine = static_lease_ ? nullptr : &machine_;
-    in.static_lease = static_lease_;
-    in.dti = dti_.get();
-    in.dti_name = config_.dti_name;
-    if (!static_lease_) in.server = config_.servers[machine_.server_index()].to_string();
-    in.transport = static_lease_ ? "-" : (config_.udp ? "udp" : "tcp");
-    in.now_ms = now_ms();
-    in.wall_now_s = wall_now_s();
-    return status_json(in);
-  }
-
- private:
-  // Carries out what the machine asks, until it asks nothing more; then re-arms its timer.
-  void process() {
-    for (auto actions = machine_.take_actions(); !actions.empty(); actions = machine_.take_actions()) {
-      for (auto& a : actions) {
-        if (auto* c = std::get_if<Connect>(&a)) {
-          const auto& server = config_.servers[c->server_index];
-          log::info("connecting to " + server.to_string() + (config_.udp ? " (udp)" : " (tcp)"));
-          link_.connect(server);
-        } else if (auto* s = std::get_if<Send>(&a)) {
-          link_.send(std::move(s->bytes));
-        } else if (std::holds_alternative<Disconnect>(a)) {
-          link_.close();
-        } else if (auto* cfg = std::get_if<ConfigureDti>(&a)) {
-          if (auto r = dti_->up(cfg->lease); !r) machine_.on_dti_failed(now_ms(), r.error().text);
-        } else if (std::holds_alternative<TearDownDti>(a)) {
-          if (auto problem = dti_->down()) log::warning("while removing the DTI: " + *problem);
-        }
-      }
-    }
-    arm();
-  }
-  void arm() {
-    const auto deadline = machine_.next_deadline();
-    timer_.cancel();
-    if (!deadline) return;
-    const std::uint64_t now = now_ms();
-    timer_.expires_after(std::chrono::milliseconds(*deadline > now ? *deadline - now : 0));
-    timer_.async_wait([this](const asio::error_code& ec) {
-      if (ec) return;
-      machine_.on_timer(now_ms());
-      process();
-    });
-  }
-
-  asio::io_context& io_;
-  const ClientConfig& config_;
-  tsp::sasl::OpenSslNonceSource nonces_;
-  ClientMachine machine_;
-  TspLink link_;
-  std::unique_ptr<Dti> dti_;
-  asio::steady_timer timer_;
-  std::optional<Lease> static_lease_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -447,7 +334,7 @@ int main(int argc, char** argv) {
   ds.local = *global;
 
   asio::io_context io(1);
-  Daemon daemon(io, config, mc, **channel, ds);
+  Daemon daemon(io, config, mc, make_dti(io, **channel, ds));
   make_parent_dir(config.control_socket);
   control::Server control_server(io, config.control_socket,
                                  [&](const std::string& cmd, const json::Value&, control::Reply reply) {
@@ -473,7 +360,7 @@ int main(int argc, char** argv) {
   if (static_lease) {
     log::warning("--static-lease: no TSP, fixed lease " + static_lease->ipv4.to_string() + " via " +
                  static_lease->tep_ipv6.to_string() + " (testing only)");
-    daemon.start_static(*static_lease);
+    if (!daemon.start_static(*static_lease)) return 1;
   } else {
     daemon.start();
   }

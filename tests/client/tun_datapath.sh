@@ -48,8 +48,15 @@ control_socket = "$work/client.sock"
 TOML
 
 snapshot() {
-  { ip -n "$NODE" -br link; ip -n "$NODE" addr; ip -n "$NODE" route; ip -n "$NODE" -6 route; } | sed -e 's/ state [A-Z]*//' -e 's/ tentative//' > "$1"
+  { ip -n "$NODE" -br link; ip -n "$NODE" addr; ip -n "$NODE" route; ip -n "$NODE" -6 route; } | sed 's/ state [A-Z]*//' > "$1"
 }
+# Let the veth settle (carrier, link-local address past DAD) so the snapshot is of a still network.
+for _ in $(seq 50); do
+  ip -n "$NODE" -6 addr show dev n0 scope link | grep -q "inet6" &&
+    ! ip -n "$NODE" -6 addr show dev n0 | grep -q tentative &&
+    ! ip -n "$NODE" link show n0 | grep -q NO-CARRIER && break
+  sleep 0.1
+done
 snapshot "$work/before"
 
 ip netns exec "$TEP" $py "$here/tep_responder.py" respond $T6 >"$work/responder.log" 2>&1 &
