@@ -131,7 +131,9 @@ void ClientMachine::drain(std::uint64_t now_ms) {
     } else if (auto* rejected = std::get_if<tsp::VersionRejected>(&event)) {
       drop_session(now_ms, "server refused TSP version " + rejected->version);
     } else if (auto* failed = std::get_if<tsp::ClientFailed>(&event)) {
-      drop_session(now_ms, "session failed: " + (failed->code ? code_text(failed->code) + ": " : "") +
+      // The reason often quotes the server's status line already; name the code only if not.
+      const bool quoted = failed->code == 0 || failed->reason.find(std::to_string(failed->code)) != std::string::npos;
+      drop_session(now_ms, "session failed: " + (quoted ? std::string() : code_text(failed->code) + ": ") +
                                failed->reason);
     }
   }
@@ -218,7 +220,7 @@ void ClientMachine::handle_reply(std::uint64_t now_ms, const tsp::TunnelReply& r
   }
   if (reply.code == tsp::code_of(tsp::Status::kInvalidIpv6)) {
     log::error(last_error_ + ": the server refuses the node's IPv6 address " + config_.global.to_string() +
-               " (check client.ipv6 / client.interface)");
+               " (check node.ipv6 / node.interface)");
   } else {
     log::warning(last_error_ + (renewing ? " to the renewal" : " to the request"));
   }

@@ -4,7 +4,8 @@
 # dstm-client --static-lease with the TUN backend, and pings an IPv4 address through it.
 # Checks: the DTI comes up with the /32 and the route; ping works through the TUN; a packet
 # from another IPv6 source is dropped and counted; a second client is refused; SIGTERM leaves
-# the node's links, addresses and routes exactly as before. Namespaces are removed on any exit.
+# the node's links, addresses and routes exactly as before; backend "auto" picks ip6tnl or
+# falls back to the TUN on this kernel, and cleans up as well. Namespaces are removed on any exit.
 # Usage: tun_datapath.sh PATH/TO/dstm-client. Prints "tun-datapath: N passed, M failed".
 set -uo pipefail
 client=$(realpath "$1")
@@ -113,6 +114,25 @@ if [ $rc -eq 0 ] && diff -u "$work/before" "$work/after" >&2; then
   ok "SIGTERM: exit 0, the node's links, addresses and routes are as before"
 else
   bad "teardown (exit $rc)"; cat "$work/client.log" >&2
+fi
+
+# backend "auto" on this very kernel: ip6tnl if the kernel has it, else the TUN with a log line.
+sed 's/^backend = "tun"/backend = "auto"/' "$work/client.toml" >"$work/auto.toml"
+ip netns exec "$NODE" "$client" --config "$work/auto.toml" --static-lease $L4,$T6 >"$work/auto.log" 2>&1 &
+client_pid=$!
+for _ in $(seq 50); do ip -n "$NODE" route show dev dstm0 2>/dev/null | grep -q 198.51.100.0/24 && break; sleep 0.1; done
+backend=$(status | $py -c "import json,sys; print(json.load(sys.stdin)['dti']['backend'])" 2>/dev/null)
+if [ "$backend" = "kernel" ] || { [ "$backend" = "tun" ] && grep -q "cannot create ip6tnl links.*using the TUN backend" "$work/auto.log"; }; then
+  ok "backend auto chose '$backend'$([ "$backend" = tun ] && echo " after the kernel refused ip6tnl")"
+else
+  bad "backend auto: '${backend:-?}'"; cat "$work/auto.log" >&2
+fi
+kill -TERM "$client_pid"; wait "$client_pid"; rc=$?; client_pid=
+snapshot "$work/after-auto"
+if [ $rc -eq 0 ] && diff -u "$work/before" "$work/after-auto" >&2; then
+  ok "auto backend: SIGTERM leaves the node's network as before"
+else
+  bad "auto backend teardown (exit $rc)"; cat "$work/auto.log" >&2
 fi
 
 echo "tun-datapath: $passed passed, $failed failed"
