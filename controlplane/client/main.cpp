@@ -202,15 +202,13 @@ void make_parent_dir(const std::string& path) {
 // One client per node: an exclusive flock, held for the process's life, with our PID inside.
 class LockFile {
  public:
+  // The file stays: unlinking it would let a newcomer lock a fresh file while a racing one
+  // still holds the old inode. The PID inside is only read while someone holds the lock.
   ~LockFile() {
-    if (fd_ >= 0) {
-      ::unlink(path_.c_str());
-      ::close(fd_);
-    }
+    if (fd_ >= 0) ::close(fd_);
   }
   Expected<void, std::string> acquire(const std::string& path) {
     make_parent_dir(path);
-    path_ = path;
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) return unexpected("cannot open the lock file " + path + ": " + std::strerror(errno));
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
@@ -233,7 +231,6 @@ class LockFile {
   }
 
  private:
-  std::string path_;
   int fd_ = -1;
 };
 
