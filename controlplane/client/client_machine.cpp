@@ -164,6 +164,11 @@ void ClientMachine::send_create(std::uint64_t now_ms) {
 }
 
 void ClientMachine::handle_reply(std::uint64_t now_ms, const tsp::TunnelReply& reply) {
+  // The server's Tunnel Delete can cross our renewal on the wire; the session then takes it
+  // for the reply to our create (same framing). It is still a delete.
+  if (reply.message && reply.message->action == tsp::TunnelAction::kDelete) {
+    return handle_server_request(now_ms, *reply.message);
+  }
   if (state_ != State::kRequesting && state_ != State::kRenewing) return;
   const bool renewing = state_ == State::kRenewing;
   if (reply.code == tsp::code_of(tsp::Status::kSuccess)) {

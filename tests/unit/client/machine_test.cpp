@@ -421,3 +421,23 @@ TEST_CASE("a handshake that never completes times out and reconnects", "[client]
   for (auto& a : h.machine->take_actions()) disconnected |= std::holds_alternative<Disconnect>(a);
   CHECK(disconnected);
 }
+
+TEST_CASE("a Tunnel Delete crossing a renewal is still a delete", "[client]") {
+  Harness h;
+  h.start();
+  h.hold = true;  // the renewal goes out and stays unanswered...
+  h.advance_to(51000);
+  REQUIRE(h.requests.size() == 2);
+  REQUIRE(h.machine->state() == ClientMachine::State::kRenewing);
+  // ...while the server's delete is on its way: the session reads it as the reply.
+  TunnelMessage d;
+  d.action = TunnelAction::kDelete;
+  d.type = TunnelType::kV4V6;
+  d.client = Endpoint{{{AddressType::kIpv4, "192.0.2.2"}}, {}, {}, {}};
+  h.machine->on_input(h.now, frame_content("200 Success\r\n" + serialize_tunnel(d, XmlStyle::kServerReply)));
+  h.pump();
+  REQUIRE(h.torn_down.size() == 1);
+  CHECK(h.torn_down[0] == "Tunnel Delete from the server");
+  CHECK_FALSE(h.machine->lease());
+  CHECK(h.machine->state() == ClientMachine::State::kBackoff);
+}
