@@ -39,6 +39,9 @@ void TspLink::connect(const tspnet::ListenAddress& server) {
     if (e) return fail("tcp " + server.to_string() + ": " + e.message());
     asio::error_code ignored;
     tcp_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    // The session idles between renewals (half a lease); keepalives notice a dead path, and
+    // keep middleboxes from forgetting the connection the server sends Tunnel Delete on.
+    tcp_.set_option(asio::socket_base::keep_alive(true), ignored);
     read_tcp();
     callbacks_.connected();
   });
