@@ -8,9 +8,12 @@ DSTM_BUILD_PACKAGES=(
   libsqlite3-dev                                  # SQLite: lease store, agent's mapping store (lib/sqlite)
   libtomlplusplus-dev                             # toml++: every daemon's configuration file
   libasio-dev                                     # standalone Asio: the control plane's sockets and timers
+  libnl-route-3-dev                               # libnl-route-3: dstm-client's DTI (ip6tnl, address, routes) over netlink
   catch2 libbenchmark-dev                         # unit tests, micro-benchmarks
   python3 python3-scapy                           # count_catch.py; conformance cases (scapy, /usr/bin/python3)
   libcli11-dev                                    # CLI11: dstmctl's subcommands (header-only)
+  iproute2 iputils-ping                           # namespace tests: ip netns, ping through dstm-client's DTI
+  ethtool netcat-openbsd                          # tests/e2e: checksum offload off on veths; a TCP transfer
 )
 
 # ensure_packages PKG...: apt-get installs the ones that are missing; silent when all are present.
