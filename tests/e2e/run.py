@@ -25,6 +25,7 @@ sys.path.insert(0, HERE)
 import topology as T  # noqa: E402
 
 SCAPY = "/usr/bin/python3"
+LIFETIME = 8  # seconds: the client renews at half of it; the expiry case waits for it
 
 
 class Cases:
@@ -94,14 +95,46 @@ def start_client(topo):
     topo.spawn("client", "node", [topo.bin("controlplane/client/dstm-client"), "--config", cfg])
 
 
-# Filled in from controlplane/client's README (the client's own configuration keys).
-CLIENT_CONFIG = None
+# dstm-client's configuration (controlplane/client/README.md); {placeholders} filled per run.
+CLIENT_CONFIG = """[server]
+addresses = ["[{server}]:3653"]
+transport = "tcp"
+timeout_ms = 10000
+[auth]
+mechanisms = ["SCRAM-SHA-256"]
+username = "node1"
+password_file = "{secret}"
+[node]
+interface = "c0"
+[dti]
+backend = "auto"
+name = "dstm0"
+routes = ["0.0.0.0/0"]
+[lease]
+retry_min_ms = 200
+retry_max_ms = 2000
+[files]
+lock = "{work}/client.lock"
+control_socket = "{work}/client.sock"
+"""
+
+
+def leased_ipv4(topo):
+    return ((client_status(topo).get("lease") or {}).get("ipv4")) or ""
+
+
+def expect_drops(topo, counter, send, n=2):
+    """Runs `send`, then true when `counter` grew by at least n at the TEP."""
+    before = topo.counters().get(counter, 0)
+    send()
+    time.sleep(0.5)
+    return topo.counters().get(counter, 0) >= before + n
 
 
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else "build"
     c = Cases("-v" in sys.argv)
-    topo = T.Topology(build, lifetime=3600)
+    topo = T.Topology(build, lifetime=LIFETIME)
     try:
         topo.up()
         topo.start_agent()
@@ -114,30 +147,28 @@ def main():
         c.check("operator maps the kernel node (dstmctl mapping add)", r.returncode == 0, r.stderr)
         c.check("kernel seg6 node pings the IPv4 host through the DPDK TEP", topo.wait_ping("node2", T.H4))
 
-        if CLIENT_CONFIG is not None:
-            start_client(topo)
-            ok = topo.wait_ping("node", T.H4, tries=60)
-            c.check("dstm-client gets a lease and its node pings the IPv4 host", ok,
-                    topo.log("client")[-800:])
-            st = client_status(topo)
-            c.check("dstm-client status shows the lease and the TEP",
-                    st.get("lease", {}).get("ipv4", "").startswith("10.64.0.") and
-                    st.get("tep", {}).get("ipv6") == T.T6, json.dumps(st)[:400])
-            c.check("a TCP transfer (nc, 1 MiB) from the node arrives intact", tcp_transfer(topo))
-            c.check("a UDP exchange from the node is answered through the TEP", udp_exchange(topo))
+        # dstm-client: TSP to dstm-server, which configures the TEP through dstm-agent.
+        start_client(topo)
+        c.check("dstm-client gets a lease and its node pings the IPv4 host",
+                topo.wait_ping("node", T.H4, tries=60), topo.log("client")[-800:])
+        st = client_status(topo)
+        lease = st.get("lease") or {}
+        leased = lease.get("ipv4", "")
+        c.check("dstm-client status shows the lease, the TEP and the DTI",
+                leased.startswith("10.64.0.") and lease.get("tep_ipv6") == T.T6 and
+                lease.get("tep_ipv4") == T.T4 and (st.get("dti") or {}).get("state") == "up",
+                json.dumps(st)[:400])
+        leases = json.loads(topo.dstmctl("-j", "show", "leases", server=True).stdout)["items"]
+        c.check("the server holds the node's lease for its IPv6",
+                [(x["ipv4"], x["ipv6"]) for x in leases] == [(leased, T.C6)], str(leases))
+        c.check("a TCP transfer (nc, 1 MiB) from the node arrives intact", tcp_transfer(topo))
+        c.check("a UDP exchange from the node is answered through the TEP", udp_exchange(topo))
 
-        # Anti-spoofing: node2 sends IPv4-in-IPv6 whose inner source is another node's lease.
-        before = topo.counters()
-        victim = "10.64.0.1"
-        spoof = scapy_send(topo, "node2", f"send(IPv6(src='{T.K6}',dst='{T.T6}',nh=4)/"
-                                          f"IP(src='{victim}',dst='{T.H4}')/ICMP(), iface='k0', count=3)")
-        time.sleep(0.5)
-        after = topo.counters()
-        c.check("a forged inner source from another node is dropped and counted",
-                spoof.returncode == 0 and
-                after.get("drop-spoofed-inner-src-ipv4", 0) + after.get("drop-no-source-softwire-ipv6", 0) >=
-                before.get("drop-spoofed-inner-src-ipv4", 0) + before.get("drop-no-source-softwire-ipv6", 0) + 3,
-                f"{spoof.stderr[-300:]} {after}")
+        # Anti-spoofing: node2 (mapped to K4) sends with the first node's lease as inner source.
+        c.check("a second node forging the first node's IPv4 is dropped and counted",
+                expect_drops(topo, "drop-spoofed-inner-src-ipv4", lambda: scapy_send(
+                    topo, "node2", f"send(IPv6(src='{T.KB4}',dst='{T.T6}',nh=4)/"
+                                   f"IP(src='{leased}',dst='{T.H4}')/ICMP(), iface='k0', count=3)"), 3))
 
         # Linux adds a Tunnel Encapsulation Limit destination option by default (RFC 2473
         # §4.1.1): next header 60, then 4. node2 sends such a ping; the answer must come back.
@@ -157,15 +188,47 @@ def main():
         # A dataplane restart: the agent sees the new generation and replays the set.
         topo.stop("dataplane", sig=signal.SIGKILL)
         topo.start_dataplane()
-        c.check("after a dataplane kill -9 and restart, traffic resumes from the agent's resync",
-                topo.wait_ping("node2", T.H4))
+        c.check("after a dataplane kill -9 and restart, the client's node is forwarded again (agent resync)",
+                topo.wait_ping("node", T.H4))
+        c.check("and so is the kernel node", topo.wait_ping("node2", T.H4))
 
-        # The path goes away with the mapping.
+        # Lease expiry: the client dies without a word, stops renewing; at the end of the
+        # lifetime the server deletes the mapping at the TEP, which drops what still comes.
+        topo.stop("client", sig=signal.SIGKILL)
+        T.Topology.wait(lambda: not json.loads(topo.dstmctl("-j", "show", "leases", server=True).stdout)["items"],
+                        LIFETIME + 10, "the lease to expire")
+        mappings = json.loads(topo.dstmctl("-j", "show", "mappings").stdout)["items"]
+        c.check("an expired lease leaves the TEP's table", all(m["ipv4"] != leased for m in mappings),
+                str(mappings))
+        c.check("packets of the expired lease are dropped and counted at the TEP",
+                expect_drops(topo, "drop-no-source-softwire-ipv6", lambda: scapy_send(
+                    topo, "node", f"send(IPv6(src='{T.C6}',dst='{T.T6}',nh=4)/"
+                                  f"IP(src='{leased}',dst='{T.H4}')/ICMP(), iface='c0', count=2)")))
+        # The killed client could not clean up; the next one takes the node over.
+        T.ns(topo.n("node"), "ip", "link", "del", "dstm0", check=False)
+
+        # The operator ends a lease: Tunnel Delete on the node's kept-open session and to the
+        # TEP; the client tears its DTI down and leaves the node as it found it.
+        routes_before = T.ns(topo.n("node"), "ip", "-4", "route").stdout
+        start_client(topo)
+        c.check("a new client gets a lease again", topo.wait_ping("node", T.H4, tries=60))
+        leased = leased_ipv4(topo)
+        r = topo.dstmctl("lease", "release", leased, server=True, check=False)
+        c.check("dstmctl --server lease release ends the lease", r.returncode == 0, r.stderr)
+        T.Topology.wait(lambda: "dstm0" not in T.ns(topo.n("node"), "ip", "-br", "link").stdout, 10,
+                        "the client to remove its DTI")
+        c.check("the client removed its DTI and routes after the Tunnel Delete",
+                T.ns(topo.n("node"), "ip", "-4", "route").stdout == routes_before)
+        mappings = json.loads(topo.dstmctl("-j", "show", "mappings").stdout)["items"]
+        c.check("the TEP no longer maps the released address", all(m["ipv4"] != leased for m in mappings),
+                str(mappings))
+        topo.stop("client")
+
+        # The path goes away with the operator's mapping too.
         topo.dstmctl("mapping", "del", T.K4, check=False)
-        before = topo.counters().get("drop-no-source-softwire-ipv6", 0)
-        c.check("without the mapping the kernel node's pings fail", not topo.ping("node2", T.H4, count=2))
-        c.check("and are dropped and counted at the TEP",
-                topo.counters().get("drop-no-source-softwire-ipv6", 0) >= before + 2)
+        c.check("without its mapping the kernel node's pings fail and are counted",
+                expect_drops(topo, "drop-no-source-softwire-ipv6",
+                             lambda: topo.ping("node2", T.H4, count=2)))
     except Exception as e:  # noqa: BLE001  (report, then clean up)
         c.check("the system came up and the cases ran", False, f"{type(e).__name__}: {e}")
         for name in ("agent", "dataplane", "server", "client"):
