@@ -96,6 +96,7 @@ class Topology:
             ns(t, "sysctl", "-qw", f"net.ipv6.conf.{dev}.disable_ipv6=1")
         ns(t, "sysctl", "-qw", "net.ipv4.ip_forward=0")
         v = self.n("v4host")
+        ns(v, "sysctl", "-qw", "net.ipv6.conf.v0.disable_ipv6=1")  # an IPv4-only host, really
         sh("ip", "-n", v, "addr", "add", f"{H4}/24", "dev", "v0")
         sh("ip", "-n", v, "route", "add", "default", "via", T4)
         # Static neighbours both ways (determinism: no first packet lost to resolution).
