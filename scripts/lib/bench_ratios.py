@@ -30,3 +30,34 @@ for b in rows:
     if peer and peer is not b and peer.get("items_per_second"):
         line += f"   {rate / peer['items_per_second']:6.2f}x {peer['name'].split('/')[0]}"
     print(line)
+
+# With a results file (scripts/bench): the mapping table's named figures (issue #3), merged in.
+#   table.lookup.<size>.ratio_vs_rte_hash          bulk lookups, every key present
+#   table.lookup.<size>.writer.ratio_vs_rte_hash   the same with a writer updating meanwhile
+#   table.lookup.<size>.kept_under_writer          our readers' rate with the writer / without
+if len(sys.argv) > 2:
+    by_name = {b["name"]: b.get("items_per_second", 0.0) for b in rows}
+    figures = {}
+    for name, rate in by_name.items():
+        parts = name.split("/")
+        if parts[0] != "MappingTable" or len(parts) < 3 or parts[2] != "hit100":
+            continue
+        size = parts[1].lower()
+        writer = len(parts) > 3 and parts[3] == "writer"
+        peer = by_name.get("/".join(["RteHash"] + parts[1:]))
+        key = f"table.lookup.{size}" + (".writer" if writer else "")
+        if peer:
+            figures[f"{key}.ratio_vs_rte_hash"] = round(rate / peer, 2)
+        if writer and by_name.get(f"MappingTable/{parts[1]}/hit100"):
+            figures[f"table.lookup.{size}.kept_under_writer"] = round(rate / by_name[f"MappingTable/{parts[1]}/hit100"], 3)
+    if figures:
+        try:
+            with open(sys.argv[2]) as f:
+                results = json.load(f)
+        except (OSError, ValueError):
+            results = {}
+        results.update(figures)
+        with open(sys.argv[2], "w") as f:
+            json.dump(results, f, indent=2, sort_keys=True)
+        for k, v in sorted(figures.items()):
+            print(f"  {k}: {v}")
