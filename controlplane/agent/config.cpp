@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "config/config.h"
+#include "tspnet/listener_config.h"
 
 namespace dstm::agent {
 namespace {
@@ -21,50 +22,14 @@ constexpr std::string_view kValueKeys[] = {
 
 void read_tsp(const toml::table& root, config::Errors& errors, AgentConfig& cfg) {
   config::Section s(root, "tsp", errors);
-  if (auto list = s.strings("listen")) {
-    cfg.listen.clear();
-    if (list->empty()) s.fail_key("listen", "needs at least one address (e.g. [\"[::]:3653\"])");
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      auto a = ListenAddress::parse((*list)[i]);
-      if (!a) {
-        s.fail(*s.get("listen")->as_array()->get(i), s.name("listen") + "[" + std::to_string(i) + "]",
-               "'" + (*list)[i] + "' is not ADDRESS[:PORT] (e.g. \"[::]:3653\" or \"0.0.0.0:3653\")");
-        continue;
-      }
-      cfg.listen.push_back(*a);
-    }
-  }
-  s.boolean_into("udp", cfg.udp);
-  s.boolean_into("allow_anonymous", cfg.allow_anonymous);
-  if (auto list = s.strings("mechanisms")) {
-    cfg.mechanisms.clear();
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      const auto m = tsp::sasl::mechanism_from_name((*list)[i]);
-      const auto& node = *s.get("mechanisms")->as_array()->get(i);
-      const std::string key = s.name("mechanisms") + "[" + std::to_string(i) + "]";
-      if (!m) {
-        s.fail(node, key, "'" + (*list)[i] + "' is not a mechanism (SCRAM-SHA-256, DIGEST-MD5, ANONYMOUS)");
-      } else if (*m == tsp::sasl::Mechanism::kPlain) {
-        // PLAIN sends the password in clear; the agent has no TLS listener yet.
-        s.fail(node, key, "PLAIN is refused: it sends the password in clear text");
-      } else if (*m == tsp::sasl::Mechanism::kAnonymous && !cfg.allow_anonymous) {
-        s.fail(node, key, "ANONYMOUS needs tsp.allow_anonymous = true (anyone could configure the TEP)");
-      } else if (std::find(cfg.mechanisms.begin(), cfg.mechanisms.end(), *m) == cfg.mechanisms.end()) {
-        cfg.mechanisms.push_back(*m);
-      }
-    }
-    if (cfg.mechanisms.empty()) s.fail_key("mechanisms", "needs at least one mechanism");
-  }
-  if (cfg.allow_anonymous &&
-      std::find(cfg.mechanisms.begin(), cfg.mechanisms.end(), tsp::sasl::Mechanism::kAnonymous) ==
-          cfg.mechanisms.end()) {
-    cfg.mechanisms.push_back(tsp::sasl::Mechanism::kAnonymous);
-  }
-  const bool needs_users = std::any_of(cfg.mechanisms.begin(), cfg.mechanisms.end(), [](auto m) {
-    return m != tsp::sasl::Mechanism::kAnonymous;
-  });
-  s.string_into("users_file", cfg.users_file, needs_users);
-  s.string_into("realm", cfg.realm);
+  tspnet::TspSettings t{cfg.listen, cfg.udp, cfg.mechanisms, cfg.allow_anonymous, cfg.users_file, cfg.realm};
+  tspnet::read_tsp_settings(s, t);
+  cfg.listen = std::move(t.listen);
+  cfg.udp = t.udp;
+  cfg.mechanisms = std::move(t.mechanisms);
+  cfg.allow_anonymous = t.allow_anonymous;
+  cfg.users_file = std::move(t.users_file);
+  cfg.realm = std::move(t.realm);
 
   if (auto list = s.strings("allow", /*required=*/true)) {
     for (std::size_t i = 0; i < list->size(); ++i) {

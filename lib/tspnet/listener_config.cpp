@@ -1,0 +1,52 @@
+#include "tspnet/listener_config.h"
+
+#include <algorithm>
+
+namespace dstm::tspnet {
+
+void read_tsp_settings(config::Section& s, TspSettings& out) {
+  using tsp::sasl::Mechanism;
+  if (auto list = s.strings("listen")) {
+    out.listen.clear();
+    if (list->empty()) s.fail_key("listen", "needs at least one address (e.g. [\"[::]:3653\"])");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      auto a = ListenAddress::parse((*list)[i]);
+      if (!a) {
+        s.fail(*s.get("listen")->as_array()->get(i), s.name("listen") + "[" + std::to_string(i) + "]",
+               "'" + (*list)[i] + "' is not ADDRESS[:PORT] (e.g. \"[::]:3653\" or \"0.0.0.0:3653\")");
+        continue;
+      }
+      out.listen.push_back(*a);
+    }
+  }
+  s.boolean_into("udp", out.udp);
+  s.boolean_into("allow_anonymous", out.allow_anonymous);
+  if (auto list = s.strings("mechanisms")) {
+    out.mechanisms.clear();
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const auto m = tsp::sasl::mechanism_from_name((*list)[i]);
+      const auto& node = *s.get("mechanisms")->as_array()->get(i);
+      const std::string key = s.name("mechanisms") + "[" + std::to_string(i) + "]";
+      if (!m) {
+        s.fail(node, key, "'" + (*list)[i] + "' is not a mechanism (SCRAM-SHA-256, DIGEST-MD5, ANONYMOUS)");
+      } else if (*m == Mechanism::kPlain) {
+        s.fail(node, key, "PLAIN is refused: it sends the password in clear text (no TLS listener yet)");
+      } else if (*m == Mechanism::kAnonymous && !out.allow_anonymous) {
+        s.fail(node, key, "ANONYMOUS needs " + s.name("allow_anonymous") + " = true");
+      } else if (std::find(out.mechanisms.begin(), out.mechanisms.end(), *m) == out.mechanisms.end()) {
+        out.mechanisms.push_back(*m);
+      }
+    }
+    if (out.mechanisms.empty()) s.fail_key("mechanisms", "needs at least one mechanism");
+  }
+  if (out.allow_anonymous &&
+      std::find(out.mechanisms.begin(), out.mechanisms.end(), Mechanism::kAnonymous) == out.mechanisms.end()) {
+    out.mechanisms.push_back(Mechanism::kAnonymous);
+  }
+  const bool needs_users = std::any_of(out.mechanisms.begin(), out.mechanisms.end(),
+                                       [](auto m) { return m != Mechanism::kAnonymous; });
+  s.string_into("users_file", out.users_file, needs_users);
+  s.string_into("realm", out.realm);
+}
+
+}  // namespace dstm::tspnet

@@ -1,0 +1,30 @@
+// The [tsp] keys every TSP server daemon shares (dstm-agent facing DSTM servers, dstm-server
+// facing nodes): where it listens, which mechanisms it offers, and its users file. One reader,
+// so both daemons accept and refuse the same things with the same messages.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "tsp/tsp.h"
+#include "tspnet/tspnet.h"
+
+namespace dstm::tspnet {
+
+struct TspSettings {
+  std::vector<ListenAddress> listen{{"::", 3653}};
+  bool udp = true;
+  std::vector<tsp::sasl::Mechanism> mechanisms{tsp::sasl::Mechanism::kScramSha256,
+                                               tsp::sasl::Mechanism::kDigestMd5};
+  bool allow_anonymous = false;
+  std::string users_file;  // required unless only ANONYMOUS is offered
+  std::string realm = "dstm";
+};
+
+// Reads listen, udp, allow_anonymous, mechanisms, users_file and realm from the [tsp] section
+// `s` into `out` (absent keys keep out's values). PLAIN is refused (no TLS listener yet);
+// ANONYMOUS needs allow_anonymous, which also adds it to the offer.
+void read_tsp_settings(config::Section& s, TspSettings& out);
+
+}  // namespace dstm::tspnet
