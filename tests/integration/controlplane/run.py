@@ -564,6 +564,9 @@ def operator_release(env):
     check(r and r["code"] == 200, f"create answer {r}")
     eq(s.next_line(5, "accept"), "accepted", "after accept")
     dp.wait_table({r["client4"]: "2001:db8:ee::1"})
+    sessions = server.ctl("show", "sessions")["sessions"]
+    check(any(x["identity"] == "node1" and x["peer"].endswith("tcp") for x in sessions),
+          f"the node's kept-open session is not in show sessions: {sessions}")
     rc, out, err = run_ctl(server.ctl_args() + ["lease", "release", r["client4"]])
     eq(rc, 0, f"dstmctl lease release exit status (stderr {err.strip()!r})")
     eq(s.next_line(5, "the server's Tunnel Delete"), "server delete", "node session")
@@ -679,6 +682,11 @@ def dataplane_restart(env):
     dp.wait_table(expected)
     resyncs0 = agent.tsp()["resyncs"]
     dp.kill9()
+    # A dead dataplane applies nothing: a new allocation is undone at the agent (307, no lease).
+    rc, replies, out, err = node(server, "create", "2001:db8:91::5", user="node5")
+    check(replies and replies[0]["code"] == 307, f"create with the dataplane dead: exit {rc}, {out!r} {err!r}")
+    eq(server.lease_pairs(), expected, "leases after a create the dead dataplane could not apply")
+    eq(agent.mappings(), expected, "agent mappings after a create the dead dataplane could not apply")
     t0 = time.monotonic()
     dp2 = Dataplane(env, agent.shm)
     dp2.wait_table(expected, timeout=5, what="the new dataplane's table")
@@ -793,6 +801,48 @@ def config_errors_and_ctl_exit_status(env):
                  ["--server-socket", env.path("missing.sock"), "--server", "show", "leases"]):
         rc, out, err = run_ctl(args)
         eq(rc, 3, f"dstmctl {' '.join(args)}: exit status (stderr {err.strip()!r})")
+
+
+# --- more failures at the wrong moment ---------------------------------------------------------
+
+@case
+def acknowledged_delete_survives_kill9(env):
+    """A node's delete answered 200 stays done after kill -9: the lease is over for the node, so
+    it must not come back (and be re-pushed to the TEP) after a restart. The server is killed
+    the moment the node has read its answer, five times."""
+    agent, dp, server = stack(env)
+    for i in range(5):
+        v6 = f"2001:db8:de::{i + 1}"
+        v4 = allocate(server, v6, user="node1")["client4"]
+        p = env.spawn(node_args(server, "node1", NODES["node1"], None, False, 10000) + ["delete", v4, v6],
+                      env.unique("node") + ".log", stdout=subprocess.PIPE, text=True)
+        line = p.stdout.readline()
+        server.kill9()
+        p.wait(timeout=10)
+        r = parse_reply(line)
+        check(r and r["code"] == 200, f"node delete {v4}: answer {line!r}")
+        server.start()
+        leases = server.lease_pairs()
+        check(v4 not in leases, f"attempt {i + 1}: {v4} -> {v6}, deleted by its node with 200, is a lease again "
+              f"after kill -9 (show leases: {leases})")
+
+
+@case
+def tep_down_when_lease_ends(env):
+    """The TEP's agent is down when a lease expires: the Tunnel Delete to the TEP cannot go
+    through then. Once the agent is back, the mapping must go (issue #5: "Nothing half-done
+    survives any failure"); else the TEP forwards for a node whose lease is over until someone
+    else gets the address."""
+    agent, dp, server = stack(env, lifetime=2, max_lifetime=2, tep_timeout_ms=500)
+    r = allocate(server, "2001:db8:e1::1")
+    dp.wait_table({r["client4"]: "2001:db8:e1::1"})
+    agent.kill9()
+    wait_for(lambda: server.leases() == {}, 8, "the lease to expire", server.leases)
+    time.sleep(1.0)  # the server's Tunnel Delete times out (0.5 s) meanwhile
+    agent.start()
+    server.wait_tep_up(timeout=15)
+    wait_for(lambda: agent.mappings() == {}, 10, "the agent to drop the ended lease's mapping", agent.mappings)
+    dp.wait_table({}, what="the dataplane to stop forwarding for the ended lease")
 
 
 # --- 13: durability under kill -9 ---------------------------------------------------------------
@@ -913,6 +963,8 @@ def main():
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--list", action="store_true")
     args = parser.parse_intermixed_args()
+    # A timeout's SIGTERM still runs each case's cleanup (processes, /dev/shm, directory).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     BUILD, VERBOSE, KEEP = os.path.abspath(args.build), args.verbose, args.keep
     selected = [c for c in CASES if not args.cases or any(s in c.__name__ for s in args.cases)]
     if args.list:
