@@ -344,14 +344,23 @@ void LeaseService::on_rejected(const tspnet::SessionPtr& session) {
   }
 }
 
-void LeaseService::tep_delete(const std::string& tep_name, const lease::Lease& l) {
+void LeaseService::tep_delete(const std::string& tep_name, const lease::Lease& l, std::uint32_t retry_s) {
   TepClient* t = tep(tep_name);
   if (t == nullptr) return;
   t->request(tep_request(tsp::TunnelAction::kDelete, l, false),
-             [l, tep_name](int code, std::optional<tsp::TunnelMessage>, std::string detail) {
-               if (code != 200) {
-                 log::warning("Tunnel Delete " + l.ipv4.to_string() + " at TEP " + tep_name + ": " + detail);
-               }
+             [this, l, tep_name, retry_s](int code, std::optional<tsp::TunnelMessage>, std::string detail) {
+               if (code == 200) return;
+               log::warning("Tunnel Delete " + l.ipv4.to_string() + " at TEP " + tep_name + ": " + detail);
+               if (code != 0) return;  // the agent answered: it has decided
+               // Unreachable: the mapping may still forward at the TEP (issue #5: nothing
+               // half-done survives). Try again, backing off, while the address is free; a new
+               // lease of it re-configures the TEP itself (create with replace), and a delete
+               // sent then could cut the new holder when it is the same node.
+               auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(retry_s));
+               timer->async_wait([this, timer, l, tep_name, retry_s](asio::error_code ec) {
+                 if (ec || state_.count(l.ipv4.to_host()) != 0) return;
+                 tep_delete(tep_name, l, std::min<std::uint32_t>(retry_s * 2, 60));
+               });
              });
 }
 

@@ -80,7 +80,7 @@ class LeaseService final : public tspnet::Application {
   void node_delete(const tspnet::SessionPtr& session, const tsp::TunnelMessage& request, tspnet::Answer answer);
   void configure_tep(const lease::Lease& l, const tspnet::SessionPtr& session, tspnet::Answer answer);
   void end_lease(const lease::Lease& l, const std::string& reason, bool tell_node);
-  void tep_delete(const std::string& tep_name, const lease::Lease& l);
+  void tep_delete(const std::string& tep_name, const lease::Lease& l, std::uint32_t retry_s = 1);
   void push_resync();
 
   asio::io_context& io_;
