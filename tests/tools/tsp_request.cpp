@@ -53,7 +53,7 @@ struct Options {
   std::fprintf(stderr,
                "tsp_request: %s\nusage: tsp_request --connect HOST:PORT [--udp] --user U --password P "
                "[--mechanism M] [--timeout MS] [--bench N [--bench-base V4] [--bench-v6 V6PREFIX]] "
-               "[create V4 V6 | replace V4 V6 | delete V4 [V6] | info [V4]]...\n",
+               "[create [V4] [V6] | replace V4 V6 | delete V4 [V6] | info [V4] | accept | renew | sleep MS | wait-delete]...\n",
                why);
   std::exit(2);
 }

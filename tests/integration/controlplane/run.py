@@ -845,6 +845,26 @@ def tep_down_when_lease_ends(env):
     dp.wait_table({}, what="the dataplane to stop forwarding for the ended lease")
 
 
+@case
+def tep_mapping_outlives_lease_across_server_restart(env):
+    """The lease ends (node delete) while the TEP's agent is down, then the server is killed -9
+    before it could tell the TEP. After both are back the TEP must not keep forwarding for a
+    lease the server no longer has (issue #5: "Nothing half-done survives any failure")."""
+    agent, dp, server = stack(env, tep_timeout_ms=500)
+    r = allocate(server, "2001:db8:e2::1")
+    dp.wait_table({r["client4"]: "2001:db8:e2::1"})
+    agent.kill9()
+    rc, replies, out, err = node(server, "delete", r["client4"], "2001:db8:e2::1")
+    check(replies and replies[0]["code"] == 200, f"node delete: exit {rc}, {out!r} {err!r}")
+    server.kill9()
+    agent.start()
+    server.start()
+    server.wait_tep_up(timeout=15)
+    eq(server.leases(), {}, "server leases after the restart")
+    wait_for(lambda: agent.mappings() == {}, 10, "the agent to drop the ended lease's mapping", agent.mappings)
+    dp.wait_table({}, what="the dataplane to stop forwarding for the ended lease")
+
+
 # --- 13: durability under kill -9 ---------------------------------------------------------------
 
 @case
