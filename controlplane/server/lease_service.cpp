@@ -325,11 +325,18 @@ void LeaseService::node_delete(const tspnet::SessionPtr& session, const tsp::Tun
     ++counters_.rejected;
     return answer(Status::kAddressUnavailable, std::nullopt, "no lease of this node to delete");
   }
-  end_lease(*l, "deleted by the node", /*tell_node=*/false);
   tsp::TunnelMessage m;
   m.action = tsp::TunnelAction::kInfo;
   m.type = tsp::TunnelType::kV4V6;
-  answer(Status::kSuccess, m, "released");
+  // Answered once the removal is committed: an acknowledged delete must not come back after a
+  // crash (issue #5, as for creates).
+  end_lease(*l, "deleted by the node", /*tell_node=*/false, [this, m, answer](bool durable) {
+    if (!durable) {
+      ++counters_.store_failures;
+      return answer(Status::kStatusError, std::nullopt, "lease store write failed");
+    }
+    answer(Status::kSuccess, m, "released");
+  });
 }
 
 void LeaseService::on_rejected(const tspnet::SessionPtr& session) {
@@ -364,7 +371,8 @@ void LeaseService::tep_delete(const std::string& tep_name, const lease::Lease& l
              });
 }
 
-void LeaseService::end_lease(const lease::Lease& l, const std::string& reason, bool tell_node) {
+void LeaseService::end_lease(const lease::Lease& l, const std::string& reason, bool tell_node,
+                             LeaseWriter::Done durable) {
   allocator_.release(l.ipv4);  // no-op after expire(), which already removed it
   auto it = state_.find(l.ipv4.to_host());
   std::string tep_name = it != state_.end() ? it->second.tep : "";
@@ -379,7 +387,7 @@ void LeaseService::end_lease(const lease::Lease& l, const std::string& reason, b
     }
   }
   if (it != state_.end()) state_.erase(it);
-  writer_.remove(l.ipv4, [](bool) {});
+  writer_.remove(l.ipv4, durable ? std::move(durable) : LeaseWriter::Done([](bool) {}));
   if (!tep_name.empty()) tep_delete(tep_name, l);
   ++counters_.releases;
   log::info("lease " + l.ipv4.to_string() + " (" + l.ipv6.to_string() + ") ended: " + reason);

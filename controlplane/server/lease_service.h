@@ -79,7 +79,8 @@ class LeaseService final : public tspnet::Application {
   void create(const tspnet::SessionPtr& session, const tsp::TunnelMessage& request, tspnet::Answer answer);
   void node_delete(const tspnet::SessionPtr& session, const tsp::TunnelMessage& request, tspnet::Answer answer);
   void configure_tep(const lease::Lease& l, const tspnet::SessionPtr& session, tspnet::Answer answer);
-  void end_lease(const lease::Lease& l, const std::string& reason, bool tell_node);
+  void end_lease(const lease::Lease& l, const std::string& reason, bool tell_node,
+                 LeaseWriter::Done durable = {});
   void tep_delete(const std::string& tep_name, const lease::Lease& l, std::uint32_t retry_s = 1);
   void push_resync();
 
