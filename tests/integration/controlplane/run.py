@@ -829,6 +829,23 @@ def acknowledged_delete_survives_kill9(env):
 
 
 @case
+def acknowledged_release_survives_kill9(env):
+    """As acknowledged_delete_survives_kill9 for the operator: `dstmctl lease release` exited 0,
+    so the lease is over and must stay over after a kill -9 right then."""
+    agent, dp, server = stack(env)
+    for i in range(30):
+        v6 = f"2001:db8:df::{i + 1}"
+        v4 = allocate(server, v6, user="node1")["client4"]
+        rc, out, err = run_ctl(server.ctl_args() + ["lease", "release", v4])
+        server.kill9()
+        eq(rc, 0, f"dstmctl lease release {v4}: exit status (stderr {err.strip()!r})")
+        server.start()
+        leases = server.lease_pairs()
+        check(v4 not in leases, f"attempt {i + 1}: {v4} -> {v6}, released by the operator, is a lease again "
+              f"after kill -9 (show leases: {leases})")
+
+
+@case
 def tep_down_when_lease_ends(env):
     """The TEP's agent is down when a lease expires: the Tunnel Delete to the TEP cannot go
     through then. Once the agent is back, the mapping must go (issue #5: "Nothing half-done
