@@ -393,10 +393,10 @@ void LeaseService::end_lease(const lease::Lease& l, const std::string& reason, b
   log::info("lease " + l.ipv4.to_string() + " (" + l.ipv6.to_string() + ") ended: " + reason);
 }
 
-bool LeaseService::release(net::Ipv4Address ipv4, const std::string& reason) {
+bool LeaseService::release(net::Ipv4Address ipv4, const std::string& reason, LeaseWriter::Done durable) {
   auto l = allocator_.find(ipv4);
   if (!l) return false;
-  end_lease(*l, reason, true);
+  end_lease(*l, reason, true, std::move(durable));
   return true;
 }
 

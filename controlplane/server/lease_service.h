@@ -50,8 +50,9 @@ class LeaseService final : public tspnet::Application {
                   tspnet::Answer answer) override;
   void on_rejected(const tspnet::SessionPtr& session) override;
 
-  // Administrative release (dstmctl lease release): as an expiry.
-  bool release(net::Ipv4Address ipv4, const std::string& reason);
+  // Administrative release (dstmctl lease release): as an expiry. False when no lease holds
+  // ipv4; else `durable` runs once the removal is committed (or failed).
+  bool release(net::Ipv4Address ipv4, const std::string& reason, LeaseWriter::Done durable = {});
   // Expires due leases (called every second by the daemon, and before each allocation).
   void expire_due();
 
