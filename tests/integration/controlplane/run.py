@@ -406,7 +406,7 @@ def node(server, *words, user="node1", password=None, mechanism=None, udp=False,
     r = subprocess.run(node_args(server, user, password, mechanism, udp, timeout_ms) + list(words),
                        capture_output=True, text=True, timeout=timeout_ms / 1000 * 3 + 10)
     replies = [parse_reply(l) for l in r.stdout.splitlines() if parse_reply(l)]
-    log(f"node {user} {' '.join(words)} -> {r.returncode} {r.stdout.strip()!r} {r.stderr.strip()[:200]!r}")
+    log(f"node {mechanism or user}{' udp' if udp else ''} {' '.join(words)} -> {r.returncode} {r.stdout.strip()!r} {r.stderr.strip()[:200]!r}")
     return r.returncode, replies, r.stdout, r.stderr
 
 
@@ -890,7 +890,7 @@ def durability_under_kill9(env):
     """Issue #5: "after kill -9 at any moment no acknowledged lease is lost and no address is
     ever handed out twice — prove it with a test that kills the server repeatedly under load".
 
-    Four node threads allocate in a loop, each create from a fresh IPv6 (an anonymous node's
+    Four node threads (two over TCP, two over UDP) allocate in a loop, each create from a fresh IPv6 (an anonymous node's
     identity is its /128, so every create is a new lease), and give about one lease in four back
     with a node delete. Meanwhile the server is killed -9 and restarted 5 times at random moments.
     Lifetimes are long: nothing expires during the test.
@@ -917,10 +917,11 @@ def durability_under_kill9(env):
     def worker(n):
         k = 0
         rng = random.Random(n)
+        udp = n % 2 == 0  # half the nodes over reliable UDP
         while not stop.is_set():
             k += 1
             v6 = f"2001:db8:77:{n}::{k:x}"
-            rc, replies, out, err = node(server, "create", v6, mechanism="ANONYMOUS", timeout_ms=5000)
+            rc, replies, out, err = node(server, "create", v6, mechanism="ANONYMOUS", udp=udp, timeout_ms=5000)
             if rc != 0 or not replies:
                 with lock:
                     lost[0] += 1
@@ -937,7 +938,7 @@ def durability_under_kill9(env):
             if rng.random() < 0.25:
                 t = time.monotonic()
                 rc, replies, out, err = node(server, "delete", r["client4"], v6, mechanism="ANONYMOUS",
-                                             timeout_ms=5000)
+                                             udp=udp, timeout_ms=5000)
                 with lock:
                     deletes[(r["client4"], v6)] = (t, replies[0]["code"] if replies else None)
 
