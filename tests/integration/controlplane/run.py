@@ -674,6 +674,31 @@ def agent_kill9_restart(env):
 
 
 @case
+def server_restart_while_tep_down(env):
+    """The server restarts while its TEP's agent is down, and the agent comes back with an empty
+    store (a replaced appliance): the server keeps re-pushing its restored leases until the TEP
+    takes them, so forwarding comes back without any node doing anything (issue #5: "the active
+    set is re-pushed to the TEPs")."""
+    agent, dp, server = stack(env, tep_timeout_ms=500)
+    expected = {}
+    for i in range(1, 3):
+        expected[allocate(server, f"2001:db8:72::{i}", user=f"node{i}")["client4"]] = f"2001:db8:72::{i}"
+    dp.wait_table(expected)
+    agent.kill9()
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(agent.store + suffix):
+            os.unlink(agent.store + suffix)
+    server.kill9()
+    server.start()
+    time.sleep(1.5)  # the first re-push attempts time out (0.5 s each)
+    agent.start()
+    wait_for(lambda: agent.mappings() == expected, 15, "the server's re-push to reach the new agent", agent.mappings)
+    dp.wait_table(expected, what="the dataplane's table after the re-push")
+    wait_for(lambda: all(l["state"] == "active" for l in server.leases().values()), 5, "leases active",
+             server.leases)
+
+
+@case
 def dataplane_restart(env):
     agent, dp, server = stack(env)
     expected = {}
