@@ -342,6 +342,14 @@ socket = "{self.socket}"
         r = self.ctl("show", "counters", "--all")
         return {c["name"]: c["packets"] for c in r["counters"]}
 
+    def store_rows(self):
+        """The rows of the lease store (read-only, beside the running server)."""
+        db = sqlite3.connect(f"file:{self.store}?mode=ro", uri=True, timeout=5)
+        try:
+            return db.execute("SELECT COUNT(*) FROM leases").fetchone()[0]
+        finally:
+            db.close()
+
     def tep_state(self):
         return self.ctl("show", "teps")["teps"][0]["state"]
 
@@ -573,6 +581,7 @@ def operator_release(env):
     dp.wait_table({}, what="the released mapping to leave the dataplane")
     wait_for(lambda: agent.mappings() == {}, 5, "the agent's mappings to be empty", agent.mappings)
     eq(server.leases(), {}, "leases after release")
+    wait_for(lambda: server.store_rows() == 0, 5, "the server's store to be empty", server.store_rows)
     rc, out, err = run_ctl(server.ctl_args() + ["lease", "release", r["client4"]])
     eq(rc, 1, "dstmctl lease release of a free address: exit status")
     check(r["client4"] in err and "lease" in err, f"no message naming the address on stderr: {err!r}")
@@ -886,6 +895,8 @@ def tep_down_when_lease_ends(env):
     server.wait_tep_up(timeout=15)
     wait_for(lambda: agent.mappings() == {}, 10, "the agent to drop the ended lease's mapping", agent.mappings)
     dp.wait_table({}, what="the dataplane to stop forwarding for the ended lease")
+    # Nothing of the ended lease is left in the server's store once the TEP confirmed.
+    wait_for(lambda: server.store_rows() == 0, 5, "the server's store to be empty", server.store_rows)
 
 
 @case
@@ -906,6 +917,7 @@ def tep_mapping_outlives_lease_across_server_restart(env):
     eq(server.leases(), {}, "server leases after the restart")
     wait_for(lambda: agent.mappings() == {}, 10, "the agent to drop the ended lease's mapping", agent.mappings)
     dp.wait_table({}, what="the dataplane to stop forwarding for the ended lease")
+    wait_for(lambda: server.store_rows() == 0, 5, "the server's store to be empty", server.store_rows)
 
 
 # --- 13: durability under kill -9 ---------------------------------------------------------------
