@@ -99,9 +99,12 @@ Expected<std::unique_ptr<LeaseService>, std::string> LeaseService::start(asio::i
     s->resync_.push_back(l);
   }
   for (const auto* list : {&report.expired, &report.rejected}) {
-    for (const auto& l : *list) {
-      s->writer_.remove(l.ipv4, [](bool) {});
-      if (!tep_of[l.ipv4.to_host()].empty()) s->tep_delete(tep_of[l.ipv4.to_host()], l);
+    for (auto l : *list) {
+      l.tep = tep_of[l.ipv4.to_host()];
+      // Its row goes once the TEP confirmed the Tunnel Delete (a tombstone until then, so the
+      // next start sends it again); a rejected lease's row is marked ended first.
+      if (list == &report.rejected) s->writer_.put(s->tombstone(l), [](bool) {});
+      s->tep_delete(l.tep, l);
     }
   }
   log::info("restored " + std::to_string(s->state_.size()) + " lease(s) from " + config.store_path + " (" +
@@ -303,9 +306,14 @@ void LeaseService::configure_tep(const lease::Lease& l, const tspnet::SessionPtr
                  waiting = std::move(it->second.on_confirmed);
                  state_.erase(it);
                  allocator_.release(l.ipv4);
-                 writer_.remove(l.ipv4, [](bool) {});
-                 // An unanswered create may still have been applied: take it back.
-                 if (code == 0) tep_delete(l.tep, l);
+                 // An unanswered create may still have been applied: take it back (the row
+                 // stays as a tombstone until the TEP confirmed).
+                 if (code == 0) {
+                   writer_.put(tombstone(l), [](bool) {});
+                   tep_delete(l.tep, l);
+                 } else {
+                   writer_.remove(l.ipv4, [](bool) {});
+                 }
                }
                log::warning("allocation of " + l.ipv4.to_string() + " to " + l.ipv6.to_string() + " failed: " + detail);
                answer(Status::kTepConfigError, std::nullopt, detail);
@@ -351,14 +359,26 @@ void LeaseService::on_rejected(const tspnet::SessionPtr& session) {
   }
 }
 
+lease::Lease LeaseService::tombstone(lease::Lease l) {
+  l.expires_at = 0;  // ended: restore() reports it expired, so a restart sends the delete again
+  return l;
+}
+
+void LeaseService::forget_ended(const lease::Lease& l) {
+  // The address may have been leased again since: the row is then the new lease's. (Leased
+  // and ended again since, the row is the newer tombstone and goes early: a narrower window.)
+  if (state_.count(l.ipv4.to_host()) != 0) return;
+  writer_.remove(l.ipv4, [](bool) {});
+}
+
 void LeaseService::tep_delete(const std::string& tep_name, const lease::Lease& l, std::uint32_t retry_s) {
   TepClient* t = tep(tep_name);
-  if (t == nullptr) return;
+  if (t == nullptr) return forget_ended(l);  // no TEP left to tell
   t->request(tep_request(tsp::TunnelAction::kDelete, l, false),
              [this, l, tep_name, retry_s](int code, std::optional<tsp::TunnelMessage>, std::string detail) {
-               if (code == 200) return;
+               if (code == 200) return forget_ended(l);
                log::warning("Tunnel Delete " + l.ipv4.to_string() + " at TEP " + tep_name + ": " + detail);
-               if (code != 0) return;  // the agent answered: it has decided
+               if (code != 0) return forget_ended(l);  // the agent answered: it has decided
                // Unreachable: the mapping may still forward at the TEP (issue #5: nothing
                // half-done survives). Try again, backing off, while the address is free; a new
                // lease of it re-configures the TEP itself (create with replace), and a delete
@@ -387,8 +407,17 @@ void LeaseService::end_lease(const lease::Lease& l, const std::string& reason, b
     }
   }
   if (it != state_.end()) state_.erase(it);
-  writer_.remove(l.ipv4, durable ? std::move(durable) : LeaseWriter::Done([](bool) {}));
-  if (!tep_name.empty()) tep_delete(tep_name, l);
+  // Ended in the store now; with a TEP, the row stays as a tombstone until the TEP confirmed
+  // the Tunnel Delete, so a crash before that does not leave the mapping forwarding forever.
+  LeaseWriter::Done done = durable ? std::move(durable) : LeaseWriter::Done([](bool) {});
+  if (tep_name.empty()) {
+    writer_.remove(l.ipv4, std::move(done));
+  } else {
+    lease::Lease ended = l;
+    ended.tep = tep_name;
+    writer_.put(tombstone(ended), std::move(done));
+    tep_delete(tep_name, ended);
+  }
   ++counters_.releases;
   log::info("lease " + l.ipv4.to_string() + " (" + l.ipv6.to_string() + ") ended: " + reason);
 }

@@ -83,6 +83,8 @@ class LeaseService final : public tspnet::Application {
   void end_lease(const lease::Lease& l, const std::string& reason, bool tell_node,
                  LeaseWriter::Done durable = {});
   void tep_delete(const std::string& tep_name, const lease::Lease& l, std::uint32_t retry_s = 1);
+  static lease::Lease tombstone(lease::Lease l);  // an ended lease's row until its TEP confirmed
+  void forget_ended(const lease::Lease& l);       // the TEP confirmed: the tombstone goes
   void push_resync();
 
   asio::io_context& io_;
