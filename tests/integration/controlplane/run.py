@@ -133,8 +133,14 @@ class Env:
         out.flush()
         p = subprocess.Popen(args, stdout=kw.pop("stdout", out), stderr=out, stdin=subprocess.DEVNULL, **kw)
         out.close()
+        p.dstm_label = f"{os.path.basename(args[0])} ({log_name})"
         self.procs.append(p)
         return p
+
+    def process_states(self):
+        """Each process the case started: still running, or how it ended (a crash shows here)."""
+        return ", ".join(f"{p.dstm_label} pid {p.pid} " + ("running" if p.poll() is None else f"exit {p.returncode}")
+                         for p in self.procs if not p.dstm_label.startswith("tsp_request"))
 
     def cleanup(self):
         for p in self.procs:
@@ -1066,6 +1072,7 @@ def main():
             failed += 1
             what = str(e) if isinstance(e, Failure) else traceback.format_exc()
             print(f"FAIL {c.__name__} ({time.monotonic() - t0:.1f} s)\n    {what}", flush=True)
+            print(f"    processes: {env.process_states()}")
             for name in sorted(os.listdir(env.dir)):
                 if name.endswith(".log"):
                     print(f"    --- {name} (last lines)\n" + "".join(
