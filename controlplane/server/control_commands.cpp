@@ -188,10 +188,16 @@ void ServerControl::handle(const std::string& cmd, const json::Value& args, cont
     const json::Value* v = args.find("ipv4");
     auto ipv4 = v != nullptr && v->is_string() ? net::Ipv4Address::parse(v->as_string()) : std::nullopt;
     if (!ipv4) return reply(Response::failure("\"ipv4\" must be an IPv4 address"));
-    if (!service_.release(*ipv4, "released by the operator")) {
+    // Answered once the removal is committed: a release the operator saw succeed must not
+    // come back after a crash.
+    auto done = [reply](bool durable) {
+      if (!durable) return reply(Response::failure("lease store write failed: the release may not survive a restart"));
+      reply(Response::success(json::Value(json::Object{})));
+    };
+    if (!service_.release(*ipv4, "released by the operator", done)) {
       return reply(Response::failure(ipv4->to_string() + " has no lease", tsp::code_of(tsp::Status::kAddressUnavailable)));
     }
-    return reply(Response::success(json::Value(json::Object{})));
+    return;
   }
   if (cmd == "reload") {
     auto changed = reload_();

@@ -67,8 +67,9 @@ void LeaseService::put(const lease::Lease& l, std::function<void(bool)> done) {
   writer_.write([l](lease::LeaseStore& s) { return s.put(l); }, std::move(done));
 }
 
-void LeaseService::remove(net::Ipv4Address ipv4) {
-  writer_.write([ipv4](lease::LeaseStore& s) { return s.remove(ipv4); }, [](bool) {});
+void LeaseService::remove(net::Ipv4Address ipv4, std::function<void(bool)> done) {
+  if (!done) done = [](bool) {};
+  writer_.write([ipv4](lease::LeaseStore& s) { return s.remove(ipv4); }, std::move(done));
 }
 
 LeaseService::~LeaseService() {
@@ -107,9 +108,12 @@ Expected<std::unique_ptr<LeaseService>, std::string> LeaseService::start(asio::i
     s->resync_.push_back(l);
   }
   for (const auto* list : {&report.expired, &report.rejected}) {
-    for (const auto& l : *list) {
-      s->remove(l.ipv4);
-      if (!tep_of[l.ipv4.to_host()].empty()) s->tep_delete(tep_of[l.ipv4.to_host()], l);
+    for (auto l : *list) {
+      l.tep = tep_of[l.ipv4.to_host()];
+      // Its row goes once the TEP confirmed the Tunnel Delete (a tombstone until then, so the
+      // next start sends it again); a rejected lease's row is marked ended first.
+      if (list == &report.rejected) s->put(s->tombstone(l), [](bool) {});
+      s->tep_delete(l.tep, l);
     }
   }
   log::info("restored " + std::to_string(s->state_.size()) + " lease(s) from " + config.store_path + " (" +
@@ -320,9 +324,14 @@ void LeaseService::configure_tep(const lease::Lease& l, const tspnet::SessionPtr
                  waiting = std::move(it->second.on_confirmed);
                  erase_state(it);
                  allocator_.release(l.ipv4);
-                 remove(l.ipv4);
-                 // An unanswered create may still have been applied: take it back.
-                 if (code == 0) tep_delete(l.tep, l);
+                 // An unanswered create may still have been applied: take it back (the row
+                 // stays as a tombstone until the TEP confirmed).
+                 if (code == 0) {
+                   put(tombstone(l), [](bool) {});
+                   tep_delete(l.tep, l);
+                 } else {
+                   remove(l.ipv4);
+                 }
                }
                log::warning("allocation of " + l.ipv4.to_string() + " to " + l.ipv6.to_string() + " failed: " + detail);
                answer(Status::kTepConfigError, std::nullopt, detail);
@@ -342,11 +351,18 @@ void LeaseService::node_delete(const tspnet::SessionPtr& session, const tsp::Tun
     ++counters_.rejected;
     return answer(Status::kAddressUnavailable, std::nullopt, "no lease of this node to delete");
   }
-  end_lease(*l, "deleted by the node", /*tell_node=*/false);
   tsp::TunnelMessage m;
   m.action = tsp::TunnelAction::kInfo;
   m.type = tsp::TunnelType::kV4V6;
-  answer(Status::kSuccess, m, "released");
+  // Answered once the removal is committed: an acknowledged delete must not come back after a
+  // crash (issue #5, as for creates).
+  end_lease(*l, "deleted by the node", /*tell_node=*/false, [this, m, answer](bool durable) {
+    if (!durable) {
+      ++counters_.store_failures;
+      return answer(Status::kStatusError, std::nullopt, "lease store write failed");
+    }
+    answer(Status::kSuccess, m, "released");
+  });
 }
 
 void LeaseService::on_rejected(const tspnet::SessionPtr& session) {
@@ -361,18 +377,40 @@ void LeaseService::on_rejected(const tspnet::SessionPtr& session) {
   }
 }
 
-void LeaseService::tep_delete(const std::string& tep_name, const lease::Lease& l) {
+lease::Lease LeaseService::tombstone(lease::Lease l) {
+  l.expires_at = 0;  // ended: restore() reports it expired, so a restart sends the delete again
+  return l;
+}
+
+void LeaseService::forget_ended(const lease::Lease& l) {
+  // The address may have been leased again since: the row is then the new lease's. (Leased
+  // and ended again since, the row is the newer tombstone and goes early: a narrower window.)
+  if (state_.count(l.ipv4.to_host()) != 0) return;
+  remove(l.ipv4);
+}
+
+void LeaseService::tep_delete(const std::string& tep_name, const lease::Lease& l, std::uint32_t retry_s) {
   TepClient* t = tep(tep_name);
-  if (t == nullptr) return;
+  if (t == nullptr) return forget_ended(l);  // no TEP left to tell
   t->request(tep_request(tsp::TunnelAction::kDelete, l, false),
-             [l, tep_name](int code, std::optional<tsp::TunnelMessage>, std::string detail) {
-               if (code != 200) {
-                 log::warning("Tunnel Delete " + l.ipv4.to_string() + " at TEP " + tep_name + ": " + detail);
-               }
+             [this, l, tep_name, retry_s](int code, std::optional<tsp::TunnelMessage>, std::string detail) {
+               if (code == 200) return forget_ended(l);
+               log::warning("Tunnel Delete " + l.ipv4.to_string() + " at TEP " + tep_name + ": " + detail);
+               if (code != 0) return forget_ended(l);  // the agent answered: it has decided
+               // Unreachable: the mapping may still forward at the TEP (issue #5: nothing
+               // half-done survives). Try again, backing off, while the address is free; a new
+               // lease of it re-configures the TEP itself (create with replace), and a delete
+               // sent then could cut the new holder when it is the same node.
+               auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(retry_s));
+               timer->async_wait([this, timer, l, tep_name, retry_s](asio::error_code ec) {
+                 if (ec || state_.count(l.ipv4.to_host()) != 0) return;
+                 tep_delete(tep_name, l, std::min<std::uint32_t>(retry_s * 2, 60));
+               });
              });
 }
 
-void LeaseService::end_lease(const lease::Lease& l, const std::string& reason, bool tell_node) {
+void LeaseService::end_lease(const lease::Lease& l, const std::string& reason, bool tell_node,
+                             std::function<void(bool)> durable) {
   allocator_.release(l.ipv4);  // no-op after expire(), which already removed it
   auto it = state_.find(l.ipv4.to_host());
   std::string tep_name = it != state_.end() ? it->second.tep : "";
@@ -387,16 +425,25 @@ void LeaseService::end_lease(const lease::Lease& l, const std::string& reason, b
     }
   }
   if (it != state_.end()) erase_state(it);
-  remove(l.ipv4);
-  if (!tep_name.empty()) tep_delete(tep_name, l);
+  // Ended in the store now; with a TEP, the row stays as a tombstone until the TEP confirmed
+  // the Tunnel Delete, so a crash before that does not leave the mapping forwarding forever.
+  std::function<void(bool)> done = durable ? std::move(durable) : std::function<void(bool)>([](bool) {});
+  if (tep_name.empty()) {
+    remove(l.ipv4, std::move(done));
+  } else {
+    lease::Lease ended = l;
+    ended.tep = tep_name;
+    put(tombstone(ended), std::move(done));
+    tep_delete(tep_name, ended);
+  }
   ++counters_.releases;
   log::info("lease " + l.ipv4.to_string() + " (" + l.ipv6.to_string() + ") ended: " + reason);
 }
 
-bool LeaseService::release(net::Ipv4Address ipv4, const std::string& reason) {
+bool LeaseService::release(net::Ipv4Address ipv4, const std::string& reason, std::function<void(bool)> durable) {
   auto l = allocator_.find(ipv4);
   if (!l) return false;
-  end_lease(*l, reason, true);
+  end_lease(*l, reason, true, std::move(durable));
   return true;
 }
 

@@ -1,6 +1,6 @@
 // The DSTM server's allocation flow (DESIGN.md flows 1-3, 6; draft-bound-dstm-exp-00 §6.1-6.3
 // and TSP profile §2): authenticate (tspnet) -> pick an address (lib/lease Allocator) -> write
-// the lease durably (LeaseWriter, group commit) -> Tunnel Create to the chosen TEP's agent and
+// the lease durably (daemon::GroupCommit) -> Tunnel Create to the chosen TEP's agent and
 // wait for its Tunnel Info -> answer the node with the lease, the TEP and the lifetime.
 // Renewal extends the lease without touching the TEP. Expiry, release, a node's delete or
 // reject -> Tunnel Delete to the node (on its kept-open session) and to the TEP, free the
@@ -50,8 +50,9 @@ class LeaseService final : public tspnet::Application {
                   tspnet::Answer answer) override;
   void on_rejected(const tspnet::SessionPtr& session) override;
 
-  // Administrative release (dstmctl lease release): as an expiry.
-  bool release(net::Ipv4Address ipv4, const std::string& reason);
+  // Administrative release (dstmctl lease release): as an expiry. False when no lease holds
+  // ipv4; else `durable` runs once the removal is committed (or failed).
+  bool release(net::Ipv4Address ipv4, const std::string& reason, std::function<void(bool)> durable = {});
   // Expires due leases (called every second by the daemon, and before each allocation).
   void expire_due();
 
@@ -79,8 +80,11 @@ class LeaseService final : public tspnet::Application {
   void create(const tspnet::SessionPtr& session, const tsp::TunnelMessage& request, tspnet::Answer answer);
   void node_delete(const tspnet::SessionPtr& session, const tsp::TunnelMessage& request, tspnet::Answer answer);
   void configure_tep(const lease::Lease& l, const tspnet::SessionPtr& session, tspnet::Answer answer);
-  void end_lease(const lease::Lease& l, const std::string& reason, bool tell_node);
-  void tep_delete(const std::string& tep_name, const lease::Lease& l);
+  void end_lease(const lease::Lease& l, const std::string& reason, bool tell_node,
+                 std::function<void(bool)> durable = {});
+  void tep_delete(const std::string& tep_name, const lease::Lease& l, std::uint32_t retry_s = 1);
+  static lease::Lease tombstone(lease::Lease l);  // an ended lease's row until its TEP confirmed
+  void forget_ended(const lease::Lease& l);       // the TEP confirmed: the tombstone goes
   void push_resync();
 
   asio::io_context& io_;
@@ -89,7 +93,7 @@ class LeaseService final : public tspnet::Application {
   lease::LeaseStore store_;
   daemon::GroupCommit<lease::LeaseStore> writer_;
   void put(const lease::Lease& l, std::function<void(bool)> done);
-  void remove(net::Ipv4Address ipv4);
+  void remove(net::Ipv4Address ipv4, std::function<void(bool)> done = {});
   std::vector<std::unique_ptr<TepClient>> teps_;
   std::map<std::string, TepAddresses> tep_addresses_;
   void add_state(net::Ipv4Address ipv4, State st);

@@ -3,7 +3,8 @@
 // the command line and prints one line per answer:
 //   <code> <action> client=<ipv4>/<ipv6> server=<ipv4>/<ipv6>
 // Requests: create [V4] [V6] | replace V4 V6 | delete V4 [V6] | info [V4] | accept | wait-delete
-// (a node: create with its IPv6 only, accept the offer, then wait for the server's delete).
+// | renew | sleep MS (a node: create with its IPv6 only, accept the offer, renew = create
+// carrying the client addresses of the last answer, then wait for the server's delete).
 // --bench N: N creates of consecutive addresses from --bench-base, then one JSON line with
 // the create-to-answer latency percentiles (the agent answers only once the dataplane applied).
 #include <arpa/inet.h>
@@ -19,6 +20,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "net/net.h"
@@ -51,7 +53,7 @@ struct Options {
   std::fprintf(stderr,
                "tsp_request: %s\nusage: tsp_request --connect HOST:PORT [--udp] --user U --password P "
                "[--mechanism M] [--timeout MS] [--bench N [--bench-base V4] [--bench-v6 V6PREFIX]] "
-               "[create V4 V6 | replace V4 V6 | delete V4 [V6] | info [V4]]...\n",
+               "[create [V4] [V6] | replace V4 V6 | delete V4 [V6] | info [V4] | accept | renew | sleep MS | wait-delete]...\n",
                why);
   std::exit(2);
 }
@@ -83,16 +85,23 @@ class Link {
       std::exit(1);
     }
   }
-  // Bytes for the session, or "" on timeout / close.
-  std::string receive() {
+  enum class Got { kBytes, kStray, kNothing };
+  // Bytes for the session in `out` (over UDP possibly none: a header-only datagram is an
+  // acknowledgement the session must see), a stray datagram to ignore, or timeout / close.
+  Got receive(std::string& out) {
     pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, timeout_ms_) != 1) return {};
+    if (::poll(&p, 1, timeout_ms_) != 1) return Got::kNothing;
     char buf[65536];
     const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n <= 0) return {};
-    if (!udp_) return std::string(buf, static_cast<std::size_t>(n));
+    if (n <= 0) return Got::kNothing;
+    if (!udp_) {
+      out.assign(buf, static_cast<std::size_t>(n));
+      return Got::kBytes;
+    }
     auto payload = rudp_.accept(std::string_view(buf, static_cast<std::size_t>(n)));
-    return payload ? *payload : std::string(" ");  // a stray datagram: keep waiting
+    if (!payload) return Got::kStray;
+    out = std::move(*payload);
+    return Got::kBytes;
   }
 
  private:
@@ -109,9 +118,10 @@ bool pump(ClientSession& s, Link& link, Done done) {
     for (auto& w : s.take_writes()) link.send(w);
     if (done()) return true;
     if (s.closed()) return false;
-    std::string in = link.receive();
-    if (in.empty()) return false;
-    if (in != " ") s.on_input(in);
+    std::string in;
+    const Link::Got got = link.receive(in);
+    if (got == Link::Got::kNothing) return false;
+    if (got == Link::Got::kBytes) s.on_input(in);
   }
 }
 
@@ -129,6 +139,7 @@ std::string describe_reply(const TunnelReply& r) {
   out += " client=" + pair(m.client) + " server=" + pair(m.server);
   if (m.lifetime) out += " lifetime=" + std::to_string(*m.lifetime);
   if (m.client && m.client->keepalive) out += " keepalive=" + std::to_string(m.client->keepalive->interval);
+  if (m.client && !m.client->dns_servers.empty()) out += " dns=" + m.client->dns_servers.front().value;
   return out;
 }
 
@@ -245,6 +256,7 @@ int main(int argc, char** argv) {
     return errors == 0 ? 0 : 1;
   }
 
+  std::optional<TunnelReply> last;  // for renew
   for (std::size_t i = 0; i < o.words.size();) {
     const std::string verb = o.words[i++];
     // The addresses after a verb, told apart by their form.
@@ -258,6 +270,11 @@ int main(int argc, char** argv) {
       for (auto& w : s.take_writes()) link.send(w);
       std::printf("accepted\n");
       std::fflush(stdout);
+      continue;
+    }
+    if (verb == "sleep") {
+      if (i >= o.words.size()) usage("sleep MS");
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(o.words[i++])));
       continue;
     }
     if (verb == "wait-delete") {
@@ -274,7 +291,13 @@ int main(int argc, char** argv) {
       continue;
     }
     TunnelMessage m;
-    if (verb == "create" || verb == "replace") {
+    if (verb == "renew") {
+      // A node's renewal on its session (DESIGN.md flow 2): the addresses it was given.
+      if (!last || !last->message || !last->message->client) usage("renew: no earlier answer with addresses");
+      const Address* a4 = last->message->client->find(AddressType::kIpv4);
+      const Address* a6 = last->message->client->find(AddressType::kIpv6);
+      m = make_request(TunnelAction::kCreate, a4 ? a4->value : "", a6 ? a6->value : "", false);
+    } else if (verb == "create" || verb == "replace") {
       m = make_request(TunnelAction::kCreate, v4, v6, verb == "replace");
     } else if (verb == "delete") {
       m = make_request(TunnelAction::kDelete, v4, v6, false);
@@ -290,6 +313,7 @@ int main(int argc, char** argv) {
     }
     std::printf("%s\n", describe_reply(*r).c_str());
     std::fflush(stdout);
+    last = r;
   }
   return 0;
 }
