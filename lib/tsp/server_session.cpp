@@ -63,6 +63,13 @@ void ServerSession::on_input(std::string_view bytes, std::uint64_t now_ms) {
   if (transport_ == Transport::kStream) {
     decoder_.feed(bytes);
     process(now_ms);
+    // Bytes left over are an unfinished message (a complete one waiting for an answer is not
+    // the sender's delay): its clock starts with the first of them.
+    if (decoder_.buffered() == 0 || phase_ == Phase::kAwaitingAnswer) {
+      partial_since_.reset();
+    } else if (!partial_since_) {
+      partial_since_ = now_ms;
+    }
     return;
   }
   auto item = decode_datagram(bytes, config_.framing);
@@ -97,14 +104,21 @@ void ServerSession::on_timer(std::uint64_t now_ms) {
   bool authenticated = phase_ == Phase::kCommand || phase_ == Phase::kAwaitingAnswer;
   if (!authenticated && now_ms >= deadline_ms_) {
     finish(Status::kStatusError, "handshake deadline passed", true);
+  } else if (partial_since_ && now_ms >= *partial_since_ + config_.message_deadline_ms) {
+    finish(Status::kStatusError, "a message was not completed within " +
+                                     std::to_string(config_.message_deadline_ms) + " ms", true);
   }
 }
 
 std::optional<std::uint64_t> ServerSession::next_deadline() const {
-  if (closed() || phase_ == Phase::kCommand || phase_ == Phase::kAwaitingAnswer) {
-    return std::nullopt;
+  if (closed()) return std::nullopt;
+  std::optional<std::uint64_t> next;
+  if (phase_ != Phase::kCommand && phase_ != Phase::kAwaitingAnswer) next = deadline_ms_;
+  if (partial_since_) {
+    const std::uint64_t partial = *partial_since_ + config_.message_deadline_ms;
+    next = next ? std::min(*next, partial) : partial;
   }
-  return deadline_ms_;
+  return next;
 }
 
 void ServerSession::handle_item(const FramedItem& item) {

@@ -44,6 +44,9 @@ struct ServerSessionConfig {
   XmlLimits xml;
   std::uint64_t handshake_deadline_ms = 30000;  // from start until authenticated
   std::size_t byte_budget = 1u << 20;  // input bytes before authentication, then between answers
+  // A message begun on a stream must be complete within this: the minimum data rate that stops
+  // a slow sender from holding a session (and its buffers) with a trickle of bytes.
+  std::uint64_t message_deadline_ms = 10000;
   int max_auth_attempts = 3;
 };
 
@@ -138,6 +141,7 @@ class ServerSession {
   std::size_t bytes_in_ = 0;
   std::uint64_t deadline_ms_;
   bool reply_due_ = false;  // datagram: the current input has not been answered yet
+  std::optional<std::uint64_t> partial_since_;  // stream: when the unfinished message began
   std::vector<OutboundWrite> writes_;
   std::vector<ServerEvent> events_;
 };

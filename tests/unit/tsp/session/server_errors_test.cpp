@@ -183,3 +183,27 @@ TEST_CASE("RUDP: one reply per datagram, even for garbage", "[tsp][server][rudp]
   CHECK(s.feed("Content-length: 99\r\nshort") == std::vector<std::string>{"Content-length: 21\r\n500 Invalid request\r\n"});
   CHECK(s.feed("\x01\x02\x03") == std::vector<std::string>{"Content-length: 21\r\n500 Invalid request\r\n"});
 }
+
+TEST_CASE("a message trickled in slower than the message deadline closes the session", "[tsp][server][limits]") {
+  Server s(Transport::kStream, [](ServerSessionConfig& c) { c.message_deadline_ms = 5000; });
+  s.authenticate();
+  s.session->on_input("Content-length: 35\r\n<tunnel act", 1000);
+  REQUIRE(s.session->next_deadline() == std::optional<std::uint64_t>(6000));
+  s.session->on_timer(5999);
+  CHECK_FALSE(s.session->closed());
+  s.session->on_timer(6000);
+  CHECK(s.session->closed());
+}
+
+TEST_CASE("a message completed in time, and an idle session, are not cut", "[tsp][server][limits]") {
+  Server s(Transport::kStream, [](ServerSessionConfig& c) { c.message_deadline_ms = 5000; });
+  s.authenticate();
+  s.session->on_input("Content-length: 35\r\n<tunnel act", 1000);
+  s.session->on_input("ion=\"info\"></tunnel>\r\n\r\n", 4000);
+  for (auto& e : s.session->take_events()) {
+    if (std::holds_alternative<TunnelRequested>(e)) s.session->answer(Status::kInvalidRequest, nullptr);
+  }
+  CHECK_FALSE(s.session->next_deadline().has_value());  // authenticated and idle: kept open
+  s.session->on_timer(1000000);
+  CHECK_FALSE(s.session->closed());
+}
