@@ -107,7 +107,7 @@ void read_tep_tls(config::Section& s, TepConfig& t) {
   s.string_into("tls_key", tls.key_file);
   s.string_into("tls_server_name", tls.server_name);
   if (tls.cert_file.empty() != tls.key_file.empty()) {
-    s.fail_key(tls.cert_file.empty() ? "tls_key" : "tls_cert",
+    s.fail_key(tls.cert_file.empty() ? "tls_key" : "tls_cert",  // at the one that is there
                "tls_cert and tls_key go together (the client certificate and its private key)");
   }
   if (tls.ca_file.empty()) {

@@ -12,7 +12,7 @@ void read_tls(config::Section& s, TspSettings& out) {
   s.string_into("tls_client_ca", tls.client_ca_file);
   s.boolean_into("tls_require_client_cert", tls.require_client_cert);
   if (tls.cert_file.empty() != tls.key_file.empty()) {
-    s.fail_key(tls.cert_file.empty() ? "tls_key" : "tls_cert",
+    s.fail_key(tls.cert_file.empty() ? "tls_key" : "tls_cert",  // at the one that is there
                "tls_cert and tls_key go together (the certificate and its private key)");
   }
   if (!tls.client_ca_file.empty() && tls.cert_file.empty()) {

@@ -117,7 +117,7 @@ TEST_CASE("TLS keys: client certificates, PLAIN only with TLS", "[agent][config]
   REQUIRE(c);
   CHECK_FALSE(c->tls->require_client_cert);
   CHECK(error_of(with("tls_cert = \"/c\"\n")) ==
-        "agent.toml:1: tsp.tls_key: tls_cert and tls_key go together (the certificate and its private key)");
+        "agent.toml:2: tsp.tls_cert: tls_cert and tls_key go together (the certificate and its private key)");
   CHECK(error_of(with("tls_client_ca = \"/ca\"\n")) ==
         "agent.toml:2: tsp.tls_client_ca: needs tls_cert and tls_key (client certificates are a TLS feature)");
   CHECK(error_of(with("tls_cert = \"/c\"\ntls_key = \"/k\"\ntls_require_client_cert = true\n")) ==

@@ -103,11 +103,11 @@ TEST_CASE("server config: TLS on the node listener, PLAIN only with it", "[serve
   std::string cert_only = t;
   cert_only.replace(cert_only.find("[tsp]\n") + 6, 0, "tls_cert = \"/c.pem\"\n");
   CHECK(error_of(cert_only) ==
-        "server.toml:1: tsp.tls_key: tls_cert and tls_key go together (the certificate and its private key)");
+        "server.toml:2: tsp.tls_cert: tls_cert and tls_key go together (the certificate and its private key)");
   std::string key_only = t;
   key_only.replace(key_only.find("[tsp]\n") + 6, 0, "tls_key = \"/c.key\"\n");
   CHECK(error_of(key_only) ==
-        "server.toml:2: tsp.tls_cert: tls_cert and tls_key go together (the certificate and its private key)");
+        "server.toml:2: tsp.tls_key: tls_cert and tls_key go together (the certificate and its private key)");
 }
 
 TEST_CASE("server config: TLS towards a TEP", "[server][config]") {
@@ -128,7 +128,7 @@ TEST_CASE("server config: TLS towards a TEP", "[server][config]") {
   CHECK(error_of(t + "tls_cert = \"/c.pem\"\ntls_key = \"/c.key\"\n") ==
         "server.toml:10: tep[0].tls_cert: needs tls_ca (the CA the agent's certificate is verified against)");
   CHECK(error_of(t + "tls_ca = \"/ca.pem\"\ntls_cert = \"/c.pem\"\n") ==
-        "server.toml:10: tep[0].tls_key: tls_cert and tls_key go together (the client certificate and its private key)");
+        "server.toml:11: tep[0].tls_cert: tls_cert and tls_key go together (the client certificate and its private key)");
 }
 
 TEST_CASE("server config: TEP password files are read and trimmed", "[server][config]") {
