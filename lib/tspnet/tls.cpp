@@ -1,5 +1,7 @@
 #include "tspnet/tls.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -22,9 +24,16 @@ Expected<void, std::string> load_identity(asio::ssl::context& ctx, const char* c
   asio::error_code ec;
   ctx.use_certificate_chain_file(cert, ec);
   if (ec) return unexpected(std::string(cert_key) + " '" + cert + "': not a PEM certificate (" + ec.message() + ")");
-  ctx.use_private_key_file(key, asio::ssl::context::pem, ec);
-  if (ec) return unexpected(std::string(key_key) + " '" + key + "': not a PEM private key (" + ec.message() + ")");
-  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+  // Read by hand, so "not a key" and "not this certificate's key" get their own messages.
+  BIO* bio = BIO_new_file(key.c_str(), "r");
+  EVP_PKEY* pkey = bio != nullptr ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+  BIO_free(bio);
+  if (pkey == nullptr) return unexpected(std::string(key_key) + " '" + key + "': not a PEM private key");
+  const bool matches = SSL_CTX_use_PrivateKey(ctx.native_handle(), pkey) == 1 &&
+                       SSL_CTX_check_private_key(ctx.native_handle()) == 1;
+  EVP_PKEY_free(pkey);
+  ERR_clear_error();
+  if (!matches) {
     return unexpected(std::string(key_key) + " '" + key + "' does not match " + cert_key + " '" + cert + "'");
   }
   return {};

@@ -912,6 +912,33 @@ def tls_node_listener_plain_only_over_tls(env):
     eq(sorted(server.lease_pairs().values()), ["2001:db8:c3::1", "2001:db8:c3::2"], "server leases")
 
 
+@case
+def tls_bad_files_refused_at_start(env):
+    """The TLS files are read when the daemon starts (not by --check): a missing file, a key
+    that is not the certificate's, or a [[tep]] CA that is no certificate stop it with a message
+    naming the key and the file."""
+    certs = make_certs(env)
+    cert, key = certs["tep"]
+    other_key = certs["server1"][1]
+    for extra, expected in ((f'tls_cert = "{env.path("missing.pem")}"\ntls_key = "{key}"\n',
+                             f"tls_cert '{env.path('missing.pem')}': cannot be read"),
+                            (f'tls_cert = "{cert}"\ntls_key = "{other_key}"\n',
+                             f"tls_key '{other_key}' does not match tls_cert '{cert}'")):
+        agent = Agent(env, extra_tsp=extra)
+        agent.write_config()
+        r = subprocess.run([tool(agent.binary), "--config", agent.config_path, "--check"], capture_output=True, text=True)
+        eq(r.returncode, 0, f"agent --check with {extra!r} (stderr {r.stderr!r})")
+        r = subprocess.run([tool(agent.binary), "--config", agent.config_path], capture_output=True, text=True,
+                           timeout=30)
+        check(r.returncode != 0 and expected in r.stderr, f"agent start with {extra!r}: exit {r.returncode}, "
+              f"stderr {r.stderr.strip()!r}, expected {expected!r}")
+    server = Server(env, 9, extra_tep=f'tls_ca = "{key}"')
+    server.write_config()
+    r = subprocess.run([tool(server.binary), "--config", server.config_path], capture_output=True, text=True, timeout=30)
+    check(r.returncode != 0 and f"tep tep1 TLS: tls_ca '{key}': no PEM certificate" in r.stderr,
+          f"server start with a key as tls_ca: exit {r.returncode}, stderr {r.stderr.strip()!r}")
+
+
 # --- 12: configuration errors and dstmctl exit status ------------------------------------------
 
 def expect_check_error(binary, path, key, line):
