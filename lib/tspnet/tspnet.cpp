@@ -155,8 +155,10 @@ struct Listener::Shared {
         ++counters.authenticated;
         self->note_mechanism(a->mechanism);
         backoff.erase(source_key(self->peer()));
+        const std::string& cn = self->peer_certificate_cn();
         log::info(config.name + " " + label + ": authenticated as '" + a->identity + "' (" +
-                  std::string(tsp::sasl::wire_name(a->mechanism)) + ")");
+                  std::string(tsp::sasl::wire_name(a->mechanism)) +
+                  (cn.empty() ? std::string() : ", certificate CN '" + cn + "'") + ")");
       } else if (auto* r = std::get_if<tsp::TunnelRequested>(&event)) {
         ++counters.requests;
         std::weak_ptr<Session> weak = self;
