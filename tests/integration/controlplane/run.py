@@ -861,9 +861,10 @@ def tls_with_client_certificates(env):
 def tls_client_without_certificate_refused(env):
     """The agent requires a client certificate and the server's [[tep]] has only tls_ca: every
     TLS handshake is refused (counted in tls_failures), the TEP never comes up and a node's
-    create is answered 307 with nothing kept. A plain-TCP TEP client fails the same way."""
+    create is answered 307 with nothing kept. A plain-TCP TEP client fails the same way, and a
+    silent one at the handshake deadline."""
     certs = make_certs(env)
-    agent = Agent(env, extra_tsp=agent_tls_keys(certs)).start()
+    agent = Agent(env, extra_tsp=agent_tls_keys(certs) + "handshake_timeout_ms = 500\n").start()
     dp = Dataplane(env, agent.shm)
     server = Server(env, agent.port, tep_timeout_ms=1000, extra_tep=f'tls_ca = "{certs["ca"]}"').start()
     rc, replies, out, err = node(server, "create", "2001:db8:c2::1")
@@ -874,12 +875,29 @@ def tls_client_without_certificate_refused(env):
     eq(server.leases(), {}, "server leases")
     eq(agent.mappings(), {}, "agent mappings")
     eq(dp.table(), {}, "dataplane table")
-    # tsp_request as a TEP client over plain TCP: the agent speaks only TLS there.
+    # The server's TEP client retries for ever: stop it, so the agent's counter moves only for
+    # what follows. tsp_request as a TEP client over plain TCP: the agent speaks only TLS there.
+    server.kill9()
+
+    def settled():  # the killed server's last connections counted: two equal reads in a row
+        before = agent.tsp()["tls_failures"]
+        time.sleep(0.3)
+        return before == agent.tsp()["tls_failures"]
+    wait_for(settled, 10, "the agent's tls_failures to settle after the server stopped")
     failures = agent.tsp()["tls_failures"]
     r = subprocess.run([tool("tests/tools/tsp_request"), "--connect", f"127.0.0.1:{agent.port}", "--timeout", "3000",
                         "--user", TEP_USER, "--password", TEP_PASSWORD, "info"], capture_output=True, text=True, timeout=30)
     eq(r.returncode, 1, f"plain TCP to a TLS agent: exit status (stdout {r.stdout.strip()!r})")
-    wait_for(lambda: agent.tsp()["tls_failures"] > failures, 5, "the agent to count the plain connection")
+    wait_for(lambda: agent.tsp()["tls_failures"] == failures + 1, 5, "the agent to count the plain connection")
+    # A client that connects and never starts its TLS handshake is cut at the handshake deadline
+    # (tsp.handshake_timeout_ms = 500 here), and counted.
+    failures = agent.tsp()["tls_failures"]
+    with socket.create_connection(("127.0.0.1", agent.port), timeout=10) as idle:
+        t0 = time.monotonic()
+        eq(idle.recv(100), b"", "what the agent sends a silent client before closing")
+        waited = time.monotonic() - t0
+    check(0.3 < waited < 5, f"the silent client was closed after {waited:.2f} s, expected about 0.5 s")
+    wait_for(lambda: agent.tsp()["tls_failures"] == failures + 1, 5, "the agent to count the missed deadline")
 
 
 @case
