@@ -89,7 +89,8 @@ class TepClient::Connection : public std::enable_shared_from_this<Connection> {
     bool authenticated = false;
   };
 
-  // TLS before TSP; the request deadline (check_deadline) bounds a stuck handshake too.
+  // TLS before TSP. A stuck handshake holds no request (only ready sessions get one; queued
+  // requests fail at their deadline) and the agent's handshake deadline ends it.
   void handshake(const std::shared_ptr<Link>& link, tspnet::TcpStream::Tls& tls) {
     tspnet::set_server_name(tls, owner_.config_.tls->server_name);
     auto self = shared_from_this();
