@@ -13,6 +13,7 @@ namespace {
 constexpr std::string_view kTables[] = {"tsp", "tep", "store", "dataplane", "control"};
 constexpr std::string_view kValueKeys[] = {
     "tsp.listen", "tsp.udp", "tsp.mechanisms", "tsp.allow_anonymous", "tsp.users_file",
+    "tsp.tls_cert", "tsp.tls_key", "tsp.tls_client_ca", "tsp.tls_require_client_cert",
     "tsp.allow", "tsp.handshake_timeout_ms", "tsp.max_sessions", "tsp.realm",
     "tep.ipv4", "tep.ipv6", "tep.pools",
     "store.path",
@@ -22,7 +23,7 @@ constexpr std::string_view kValueKeys[] = {
 
 void read_tsp(const toml::table& root, config::Errors& errors, AgentConfig& cfg) {
   config::Section s(root, "tsp", errors);
-  tspnet::TspSettings t{cfg.listen, cfg.udp, cfg.mechanisms, cfg.allow_anonymous, cfg.users_file, cfg.realm};
+  tspnet::TspSettings t{cfg.listen, cfg.udp, cfg.mechanisms, cfg.allow_anonymous, cfg.users_file, cfg.realm, cfg.tls};
   tspnet::read_tsp_settings(s, t);
   cfg.listen = std::move(t.listen);
   cfg.udp = t.udp;
@@ -30,6 +31,7 @@ void read_tsp(const toml::table& root, config::Errors& errors, AgentConfig& cfg)
   cfg.allow_anonymous = t.allow_anonymous;
   cfg.users_file = std::move(t.users_file);
   cfg.realm = std::move(t.realm);
+  cfg.tls = std::move(t.tls);
 
   if (auto list = s.strings("allow", /*required=*/true)) {
     for (std::size_t i = 0; i < list->size(); ++i) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,7 @@ struct AgentConfig {
   std::uint32_t handshake_timeout_ms = 10000;
   std::uint32_t max_sessions = 64;
   std::string realm = "dstm";
+  std::optional<tspnet::TlsServerConfig> tls;  // TLS on the TCP listener (tls_cert, ...)
   // [tep]
   net::Ipv4Address tep_ipv4{};
   net::Ipv6Address tep_ipv6{};

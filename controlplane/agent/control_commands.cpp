@@ -121,6 +121,7 @@ json::Value AgentControl::status() {
   tsp["connections_refused"] = l.refused_source + l.refused_full + l.refused_per_64 + l.refused_backoff;
   tsp["auth_failures"] = l.auth_failures;
   tsp["protocol_errors"] = l.protocol_errors;
+  tsp["tls_failures"] = l.tls_failures;
   out["tsp"] = std::move(tsp);
   return out;
 }

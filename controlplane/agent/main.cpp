@@ -69,6 +69,7 @@ tspnet::ListenerConfig listener_config(const AgentConfig& config) {
   l.session.offer.mechanisms = config.mechanisms;
   l.session.handshake_deadline_ms = config.handshake_timeout_ms;
   l.session.sasl.realm = config.realm;
+  l.tls = config.tls;
   l.allow = [&config](const std::string& peer) { return config.source_allowed(peer); };
   l.max_sessions = config.max_sessions;
   return l;
@@ -113,6 +114,7 @@ Expected<std::vector<std::string>, std::string> reload(const std::string& path, 
   needs_restart(fresh->shm_name != live.shm_name, "dataplane.shm");
   needs_restart(fresh->control_socket != live.control_socket, "control.socket");
   needs_restart(fresh->mechanisms != live.mechanisms, "tsp.mechanisms");
+  needs_restart(fresh->tls != live.tls, "tsp.tls_*");
   log::info("reloaded " + path + ": " + std::to_string(changed.size()) + " change(s)");
   for (const auto& c : changed) log::info("  " + c);
   return changed;

@@ -13,6 +13,7 @@ namespace {
 constexpr std::string_view kTables[] = {"tsp", "pool", "store", "control"};
 constexpr std::string_view kValueKeys[] = {
     "tsp.listen", "tsp.udp", "tsp.mechanisms", "tsp.allow_anonymous", "tsp.users_file",
+    "tsp.tls_cert", "tsp.tls_key", "tsp.tls_client_ca", "tsp.tls_require_client_cert",
     "tsp.realm", "tsp.handshake_timeout_ms", "tsp.max_sessions", "tsp.max_sessions_per_64",
     "tsp.auth_failures_before_backoff", "tsp.node_must_match_source", "tsp.keepalive_interval",
     "tsp.dns_servers",
@@ -21,12 +22,13 @@ constexpr std::string_view kValueKeys[] = {
     "tep",
     "store.path", "control.socket"};
 constexpr std::string_view kTepKeys[] = {
-    "name", "endpoint", "username", "password_file", "mechanism", "serves", "timeout_ms", "connections"};
+    "name", "endpoint", "username", "password_file", "mechanism", "serves", "timeout_ms", "connections",
+    "tls_ca", "tls_cert", "tls_key", "tls_server_name"};
 // clang-format on
 
 void read_tsp(const toml::table& root, config::Errors& errors, ServerConfig& cfg) {
   config::Section s(root, "tsp", errors);
-  tspnet::TspSettings t{cfg.listen, cfg.udp, cfg.mechanisms, cfg.allow_anonymous, cfg.users_file, cfg.realm};
+  tspnet::TspSettings t{cfg.listen, cfg.udp, cfg.mechanisms, cfg.allow_anonymous, cfg.users_file, cfg.realm, cfg.tls};
   tspnet::read_tsp_settings(s, t);
   cfg.listen = std::move(t.listen);
   cfg.udp = t.udp;
@@ -34,6 +36,7 @@ void read_tsp(const toml::table& root, config::Errors& errors, ServerConfig& cfg
   cfg.allow_anonymous = t.allow_anonymous;
   cfg.users_file = std::move(t.users_file);
   cfg.realm = std::move(t.realm);
+  cfg.tls = std::move(t.tls);
   s.integer_into("handshake_timeout_ms", 100, 600000, cfg.handshake_timeout_ms);
   s.integer_into("max_sessions", 1, 10'000'000, cfg.max_sessions);
   s.integer_into("max_sessions_per_64", 0, 10'000'000, cfg.max_sessions_per_64);
@@ -96,6 +99,26 @@ void read_pool(const toml::table& root, config::Errors& errors, ServerConfig& cf
   }
 }
 
+// tls_ca turns TLS on; the files themselves are read when the TEP client starts.
+void read_tep_tls(config::Section& s, TepConfig& t) {
+  tspnet::TlsClientConfig tls;
+  s.string_into("tls_ca", tls.ca_file);
+  s.string_into("tls_cert", tls.cert_file);
+  s.string_into("tls_key", tls.key_file);
+  s.string_into("tls_server_name", tls.server_name);
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    s.fail_key(tls.cert_file.empty() ? "tls_key" : "tls_cert",  // at the one that is there
+               "tls_cert and tls_key go together (the client certificate and its private key)");
+  }
+  if (tls.ca_file.empty()) {
+    for (const char* key : {"tls_cert", "tls_key", "tls_server_name"}) {
+      if (s.get(key) != nullptr) s.fail_key(key, "needs tls_ca (the CA the agent's certificate is verified against)");
+    }
+    return;
+  }
+  t.tls = std::move(tls);
+}
+
 void read_teps(const toml::table& root, config::Errors& errors, ServerConfig& cfg, bool read_secrets) {
   auto tables = config::table_array(root, "tep", kTepKeys, errors);
   if (tables.empty() && !errors.failed()) {
@@ -139,6 +162,7 @@ void read_teps(const toml::table& root, config::Errors& errors, ServerConfig& cf
     if (auto serves = s.ipv6_prefixes("serves", false)) t.serves = std::move(*serves);
     s.integer_into("timeout_ms", 10, 60000, t.timeout_ms);
     s.integer_into("connections", 1, 64, t.connections);
+    read_tep_tls(s, t);
     cfg.teps.push_back(std::move(t));
   }
 }

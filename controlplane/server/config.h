@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,7 @@ struct TepConfig {
   std::vector<net::Ipv6Prefix> serves;  // node prefixes it serves; empty = any node
   std::uint32_t timeout_ms = 2000;      // one request, connect included
   std::uint32_t connections = 4;        // parallel TSP sessions to the agent
+  std::optional<tspnet::TlsClientConfig> tls;  // tls_ca set: TLS to the agent
 };
 
 struct ServerConfig {
@@ -37,6 +39,7 @@ struct ServerConfig {
   bool allow_anonymous = false;
   std::string users_file;
   std::string realm = "dstm";
+  std::optional<tspnet::TlsServerConfig> tls;  // TLS on the TCP listener (tls_cert, ...)
   std::uint32_t handshake_timeout_ms = 30000;
   std::uint32_t max_sessions = 200000;
   std::uint32_t max_sessions_per_64 = 64;

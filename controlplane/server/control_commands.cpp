@@ -46,6 +46,7 @@ std::vector<std::pair<std::string, std::pair<std::string, std::uint64_t>>> Serve
       {"sessions-refused-full", {"TSP sessions refused: tsp.max_sessions reached", l.refused_full}},
       {"sessions-refused-per-64", {"TSP sessions refused: tsp.max_sessions_per_64 reached", l.refused_per_64}},
       {"sessions-refused-backoff", {"TSP sessions refused: source backing off after auth failures", l.refused_backoff}},
+      {"tls-failures", {"TLS handshakes that failed or missed the deadline (tsp.tls_cert)", l.tls_failures}},
       {"auth-successes", {"successful authentications", l.authenticated}},
       {"auth-failures", {"failed authentications", l.auth_failures}},
       {"protocol-errors", {"malformed or unexpected TSP messages", l.protocol_errors}},

@@ -91,7 +91,15 @@ Expected<std::unique_ptr<LeaseService>, std::string> LeaseService::start(asio::i
   auto rows = store->load_all();
   if (!rows) return unexpected(rows.error());
   std::unique_ptr<LeaseService> s(new LeaseService(io, config, std::move(*allocator), std::move(*store)));
-  for (const auto& t : config.teps) s->teps_.push_back(std::make_unique<TepClient>(io, t, nonces));
+  for (const auto& t : config.teps) {
+    tspnet::TlsContextPtr tls;
+    if (t.tls) {
+      auto context = tspnet::make_client_context(*t.tls);
+      if (!context) return unexpected("tep " + t.name + " TLS: " + context.error());
+      tls = std::move(*context);
+    }
+    s->teps_.push_back(std::make_unique<TepClient>(io, t, nonces, std::move(tls)));
+  }
 
   auto report = s->allocator_.restore(*rows, s->now_s());
   // restore() rebuilt the allocator; every lease it kept gets its state back.

@@ -48,6 +48,7 @@ tspnet::ListenerConfig listener_config(const ServerConfig& config) {
   l.session.offer.mechanisms = config.mechanisms;
   l.session.handshake_deadline_ms = config.handshake_timeout_ms;
   l.session.sasl.realm = config.realm;
+  l.tls = config.tls;
   l.max_sessions = config.max_sessions;
   l.max_per_64 = config.max_sessions_per_64;
   l.auth_failures_before_backoff = config.auth_failures_before_backoff;
@@ -87,6 +88,7 @@ Expected<std::vector<std::string>, std::string> reload(const std::string& path, 
   needs_restart(fresh->store_path != live.store_path, "store.path");
   needs_restart(fresh->control_socket != live.control_socket, "control.socket");
   needs_restart(fresh->mechanisms != live.mechanisms, "tsp.mechanisms");
+  needs_restart(fresh->tls != live.tls, "tsp.tls_*");
   log::info("reloaded " + path + ": " + std::to_string(changed.size()) + " change(s)");
   return changed;
 }

@@ -40,18 +40,17 @@ class TepClient::Connection : public std::enable_shared_from_this<Connection> {
     cfg.mechanisms = {owner_.config_.mechanism};
     cfg.credentials = {owner_.config_.username, owner_.config_.password};
     cfg.digest_host = owner_.config_.endpoint.host;
-    auto link = std::make_shared<Link>(owner_.io_);
+    auto link = std::make_shared<Link>(owner_.io_, owner_.tls_);
     link->session = std::make_unique<tsp::ClientSession>(cfg, owner_.nonces_, tsp::Transport::kStream);
     link_ = link;
     auto self = shared_from_this();
-    link->socket.async_connect(tcp::endpoint(address, owner_.config_.endpoint.port), [self, link](asio::error_code e) {
+    link->stream.socket().async_connect(tcp::endpoint(address, owner_.config_.endpoint.port), [self, link](asio::error_code e) {
       if (link != self->link_) return;
       if (e) return self->failed(link, "connect: " + e.message());
       asio::error_code ignored;
-      link->socket.set_option(tcp::no_delay(true), ignored);
-      link->session->start();
-      self->flush(link);
-      self->read(link);
+      link->stream.socket().set_option(tcp::no_delay(true), ignored);
+      if (auto* tls = link->stream.tls()) return self->handshake(link, *tls);
+      self->begin(link);
     });
   }
 
@@ -73,16 +72,16 @@ class TepClient::Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void stop() {
-    asio::error_code ignored;
     timer_.cancel();
-    if (link_) link_->socket.close(ignored);
+    if (link_) link_->stream.close();
     link_.reset();
   }
 
  private:
   struct Link {
-    explicit Link(asio::io_context& io) : socket(io) {}
-    tcp::socket socket;
+    Link(asio::io_context& io, const tspnet::TlsContextPtr& tls)
+        : stream(tls ? tspnet::TcpStream(tcp::socket(io), *tls) : tspnet::TcpStream(tcp::socket(io))) {}
+    tspnet::TcpStream stream;
     std::unique_ptr<tsp::ClientSession> session;
     std::array<char, 8192> buffer{};
     std::deque<std::string> out;  // out.front() is being written while `writing`
@@ -90,9 +89,27 @@ class TepClient::Connection : public std::enable_shared_from_this<Connection> {
     bool authenticated = false;
   };
 
+  // TLS before TSP. A stuck handshake holds no request (only ready sessions get one; queued
+  // requests fail at their deadline) and the agent's handshake deadline ends it.
+  void handshake(const std::shared_ptr<Link>& link, tspnet::TcpStream::Tls& tls) {
+    tspnet::set_server_name(tls, owner_.config_.tls->server_name);
+    auto self = shared_from_this();
+    tls.async_handshake(asio::ssl::stream_base::client, [self, link](asio::error_code e) {
+      if (link != self->link_) return;
+      if (e) return self->failed(link, "TLS handshake: " + e.message());
+      self->begin(link);
+    });
+  }
+
+  void begin(const std::shared_ptr<Link>& link) {
+    link->session->start();
+    flush(link);
+    read(link);
+  }
+
   void read(const std::shared_ptr<Link>& link) {
     auto self = shared_from_this();
-    link->socket.async_read_some(asio::buffer(link->buffer), [self, link](asio::error_code ec, std::size_t n) {
+    link->stream.async_read_some(asio::buffer(link->buffer), [self, link](asio::error_code ec, std::size_t n) {
       if (link != self->link_) return;
       if (ec) return self->failed(link, ec == asio::error::eof ? "closed by the agent" : "read: " + ec.message());
       link->session->on_input(std::string_view(link->buffer.data(), n));
@@ -139,7 +156,7 @@ class TepClient::Connection : public std::enable_shared_from_this<Connection> {
     if (link->writing || link->out.empty() || link != link_) return;
     link->writing = true;
     auto self = shared_from_this();
-    asio::async_write(link->socket, asio::buffer(link->out.front()), [self, link](asio::error_code ec, std::size_t) {
+    link->stream.async_write(asio::buffer(link->out.front()), [self, link](asio::error_code ec, std::size_t) {
       link->writing = false;
       link->out.pop_front();  // the Link owns its queue: never cleared under a pending write
       if (link != self->link_) return;
@@ -152,10 +169,7 @@ class TepClient::Connection : public std::enable_shared_from_this<Connection> {
   void failed(const std::shared_ptr<Link>& link, const std::string& why) {
     if (link != link_) return;  // already failed
     const bool was_up = link && link->authenticated;
-    if (link) {
-      asio::error_code ignored;
-      link->socket.close(ignored);  // its pending handlers see link != link_ and stop
-    }
+    if (link) link->stream.close();  // its pending handlers see link != link_ and stop
     link_.reset();
     owner_.last_error_ = why;
     if (was_up) log::warning("tep " + owner_.config_.name + "#" + std::to_string(index_) + ": " + why);
@@ -189,8 +203,9 @@ class TepClient::Connection : public std::enable_shared_from_this<Connection> {
   std::optional<Pending> current_;
 };
 
-TepClient::TepClient(asio::io_context& io, const TepConfig& config, tsp::sasl::NonceSource& nonces)
-    : io_(io), config_(config), nonces_(nonces), sweeper_(io) {}
+TepClient::TepClient(asio::io_context& io, const TepConfig& config, tsp::sasl::NonceSource& nonces,
+                     tspnet::TlsContextPtr tls)
+    : io_(io), config_(config), nonces_(nonces), tls_(std::move(tls)), sweeper_(io) {}
 
 TepClient::~TepClient() { stop(); }
 

@@ -1,7 +1,9 @@
 // The DSTM server's side of TSP towards one TEP's dstm-agent (draft-bound-dstm-exp-00 TSP
 // profile §2.1, §2.3: the server configures the TEP with Tunnel Create / Delete). A few
 // parallel authenticated TCP sessions (one request in flight on each), reconnected with
-// back-off; requests wait in one FIFO and fail with code 0 at their deadline.
+// back-off; requests wait in one FIFO and fail with code 0 at their deadline. With [[tep]]
+// tls_ca, each connection does a TLS handshake (the agent's certificate verified, a client
+// certificate shown when configured) before its TSP exchange.
 #pragma once
 
 #include <asio.hpp>
@@ -16,6 +18,7 @@
 
 #include "config.h"
 #include "tsp/tsp.h"
+#include "tspnet/tls.h"
 
 namespace dstm::server {
 
@@ -29,7 +32,9 @@ class TepClient {
   // time; info: its Tunnel Info on success.
   using Done = std::function<void(int code, std::optional<tsp::TunnelMessage> info, std::string detail)>;
 
-  TepClient(asio::io_context& io, const TepConfig& config, tsp::sasl::NonceSource& nonces);
+  // tls: the client context made from config.tls (null: plain TCP).
+  TepClient(asio::io_context& io, const TepConfig& config, tsp::sasl::NonceSource& nonces,
+            tspnet::TlsContextPtr tls = nullptr);
   ~TepClient();
   void start();
   void stop();
@@ -58,6 +63,7 @@ class TepClient {
   asio::io_context& io_;
   TepConfig config_;
   tsp::sasl::NonceSource& nonces_;
+  tspnet::TlsContextPtr tls_;
   std::vector<std::shared_ptr<Connection>> connections_;
   std::deque<Pending> queue_;
   asio::steady_timer sweeper_;

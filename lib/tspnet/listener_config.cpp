@@ -3,6 +3,32 @@
 #include <algorithm>
 
 namespace dstm::tspnet {
+namespace {
+
+void read_tls(config::Section& s, TspSettings& out) {
+  TlsServerConfig tls = out.tls.value_or(TlsServerConfig{});
+  s.string_into("tls_cert", tls.cert_file);
+  s.string_into("tls_key", tls.key_file);
+  s.string_into("tls_client_ca", tls.client_ca_file);
+  s.boolean_into("tls_require_client_cert", tls.require_client_cert);
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    s.fail_key(tls.cert_file.empty() ? "tls_key" : "tls_cert",  // at the one that is there
+               "tls_cert and tls_key go together (the certificate and its private key)");
+  }
+  if (!tls.client_ca_file.empty() && tls.cert_file.empty()) {
+    s.fail_key("tls_client_ca", "needs tls_cert and tls_key (client certificates are a TLS feature)");
+  }
+  if (s.get("tls_require_client_cert") != nullptr && tls.client_ca_file.empty()) {
+    s.fail_key("tls_require_client_cert", "needs tls_client_ca (the CA client certificates are checked against)");
+  }
+  if (tls.cert_file.empty()) {
+    out.tls.reset();
+  } else {
+    out.tls = std::move(tls);
+  }
+}
+
+}  // namespace
 
 void read_tsp_settings(config::Section& s, TspSettings& out) {
   using tsp::sasl::Mechanism;
@@ -21,6 +47,7 @@ void read_tsp_settings(config::Section& s, TspSettings& out) {
   }
   s.boolean_into("udp", out.udp);
   s.boolean_into("allow_anonymous", out.allow_anonymous);
+  read_tls(s, out);
   if (auto list = s.strings("mechanisms")) {
     out.mechanisms.clear();
     for (std::size_t i = 0; i < list->size(); ++i) {
@@ -30,7 +57,13 @@ void read_tsp_settings(config::Section& s, TspSettings& out) {
       if (!m) {
         s.fail(node, key, "'" + (*list)[i] + "' is not a mechanism (SCRAM-SHA-256, DIGEST-MD5, ANONYMOUS)");
       } else if (*m == Mechanism::kPlain) {
-        s.fail(node, key, "PLAIN is refused: it sends the password in clear text (no TLS listener yet)");
+        // PLAIN sends the password itself: only over TLS (issue #5); the message is kept from
+        // before TLS existed (set tsp.tls_cert to allow it).
+        if (!out.tls) {
+          s.fail(node, key, "PLAIN is refused: it sends the password in clear text (no TLS listener yet)");
+        } else if (std::find(out.mechanisms.begin(), out.mechanisms.end(), *m) == out.mechanisms.end()) {
+          out.mechanisms.push_back(*m);
+        }
       } else if (*m == Mechanism::kAnonymous && !out.allow_anonymous) {
         s.fail(node, key, "ANONYMOUS needs " + s.name("allow_anonymous") + " = true");
       } else if (std::find(out.mechanisms.begin(), out.mechanisms.end(), *m) == out.mechanisms.end()) {

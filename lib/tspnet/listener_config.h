@@ -3,6 +3,7 @@
 // so both daemons accept and refuse the same things with the same messages.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,11 +21,14 @@ struct TspSettings {
   bool allow_anonymous = false;
   std::string users_file;  // required unless only ANONYMOUS is offered
   std::string realm = "dstm";
+  std::optional<TlsServerConfig> tls;  // tls_cert / tls_key / tls_client_ca: TLS on TCP
 };
 
-// Reads listen, udp, allow_anonymous, mechanisms, users_file and realm from the [tsp] section
-// `s` into `out` (absent keys keep out's values). PLAIN is refused (no TLS listener yet);
-// ANONYMOUS needs allow_anonymous, which also adds it to the offer.
+// Reads listen, udp, allow_anonymous, mechanisms, users_file, realm and the TLS keys
+// (tls_cert, tls_key, tls_client_ca, tls_require_client_cert) from the [tsp] section `s` into
+// `out` (absent keys keep out's values). PLAIN needs tls_cert (it is then offered on TLS
+// connections only, never on RUDP); ANONYMOUS needs allow_anonymous, which also adds it to the
+// offer. The files themselves are read by Listener::start().
 void read_tsp_settings(config::Section& s, TspSettings& out);
 
 }  // namespace dstm::tspnet

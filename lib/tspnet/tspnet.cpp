@@ -99,6 +99,7 @@ struct Listener::Shared {
     std::uint64_t next_ms = 0;
   };
   std::map<std::string, Backoff> backoff;
+  TlsContextPtr tls_context;  // set by start() when config.tls
 
   // Admission of a new session from `peer`; a refusal is counted and logged.
   bool admit(const std::string& peer, const char* transport) {
@@ -154,8 +155,10 @@ struct Listener::Shared {
         ++counters.authenticated;
         self->note_mechanism(a->mechanism);
         backoff.erase(source_key(self->peer()));
+        const std::string& cn = self->peer_certificate_cn();
         log::info(config.name + " " + label + ": authenticated as '" + a->identity + "' (" +
-                  std::string(tsp::sasl::wire_name(a->mechanism)) + ")");
+                  std::string(tsp::sasl::wire_name(a->mechanism)) +
+                  (cn.empty() ? std::string() : ", certificate CN '" + cn + "'") + ")");
       } else if (auto* r = std::get_if<tsp::TunnelRequested>(&event)) {
         ++counters.requests;
         std::weak_ptr<Session> weak = self;
@@ -195,22 +198,35 @@ struct Listener::Shared {
 
 namespace {
 
-// One TCP session. Owned by the shared_ptrs its pending asynchronous operations hold.
+tsp::ServerSessionConfig session_config(const Listener::Shared& shared) {
+  tsp::ServerSessionConfig c = shared.config.session;
+  if (shared.tls_context) c.transport_secure = true;  // PLAIN may be offered (issue #5)
+  return c;
+}
+
+TcpStream make_stream(const Listener::Shared& shared, tcp::socket socket) {
+  if (shared.tls_context) return TcpStream(std::move(socket), *shared.tls_context);
+  return TcpStream(std::move(socket));
+}
+
+// One TCP session, plain or TLS. Owned by the shared_ptrs its pending asynchronous operations
+// hold.
 class TcpSession final : public Session, public std::enable_shared_from_this<TcpSession> {
  public:
   TcpSession(std::shared_ptr<Listener::Shared> shared, tcp::socket socket, std::string peer)
       : Session(shared->next_id++, peer, true, now_ms()),
         shared_(std::move(shared)),
-        socket_(std::move(socket)),
+        stream_(make_stream(*shared_, std::move(socket))),
         timer_(shared_->io),
-        label_(peer + " tcp"),
-        session_(shared_->config.session, shared_->credentials, shared_->nonces,
-                 tsp::Transport::kStream, now_ms()) {}
+        label_(peer + (shared_->tls_context ? " tls" : " tcp")),
+        session_(session_config(*shared_), shared_->credentials, shared_->nonces, tsp::Transport::kStream,
+                 now_ms()) {}
 
   void start() {
     shared_->registered(shared_from_this());
     asio::error_code ignored;
-    socket_.set_option(tcp::no_delay(true), ignored);  // one TSP line, one segment
+    stream_.socket().set_option(tcp::no_delay(true), ignored);  // one TSP line, one segment
+    if (auto* tls = stream_.tls()) return handshake(*tls);
     read();
     arm_timer();
   }
@@ -225,18 +241,46 @@ class TcpSession final : public Session, public std::enable_shared_from_this<Tcp
   void close() override {
     if (closed_) return;
     closed_ = true;
-    asio::error_code ignored;
     timer_.cancel();
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    stream_.close();
     shared_->unregistered(*this);
     shared_->app.on_closed(shared_from_this());
   }
 
  private:
+  // TLS before any TSP byte, within the session's handshake deadline (counted from accept, so
+  // a slow TLS handshake leaves less time for TSP's).
+  void handshake(TcpStream::Tls& tls) {
+    auto self = shared_from_this();
+    timer_.expires_after(std::chrono::milliseconds(shared_->config.session.handshake_deadline_ms));
+    timer_.async_wait([self](asio::error_code ec) {
+      if (ec || self->closed_ || self->tls_up_) return;
+      self->tls_timed_out_ = true;
+      asio::error_code ignored;
+      self->stream_.socket().cancel(ignored);  // the handshake's handler counts and closes
+    });
+    tls.async_handshake(asio::ssl::stream_base::server, [self, &tls](asio::error_code ec) {
+      if (self->closed_) return;
+      if (ec || self->tls_timed_out_) {
+        ++self->shared_->counters.tls_failures;
+        log::warning(self->shared_->config.name + " " + self->label_ + ": TLS handshake failed (" +
+                     (self->tls_timed_out_ ? std::string("deadline passed") : ec.message()) + ")");
+        return self->close();
+      }
+      self->tls_up_ = true;
+      self->note_tls(certificate_cn(tls.native_handle()));
+      const std::string& cn = self->peer_certificate_cn();
+      log::info(self->shared_->config.name + " " + self->label_ + ": " + describe_tls(tls.native_handle()) +
+                (cn.empty() ? std::string(", no client certificate") : ", client certificate CN '" + cn + "'"));
+      self->timer_.cancel();
+      self->read();
+      self->arm_timer();
+    });
+  }
+
   void read() {
     auto self = shared_from_this();
-    socket_.async_read_some(asio::buffer(buffer_), [self](asio::error_code ec, std::size_t n) {
+    stream_.async_read_some(asio::buffer(buffer_), [self](asio::error_code ec, std::size_t n) {
       if (ec || self->closed_) return self->close();
       self->session_.on_input(std::string_view(self->buffer_.data(), n), now_ms());
       self->after_input();
@@ -267,7 +311,7 @@ class TcpSession final : public Session, public std::enable_shared_from_this<Tcp
     }
     writing_ = true;
     auto self = shared_from_this();
-    asio::async_write(socket_, asio::buffer(out_.front()), [self](asio::error_code ec, std::size_t) {
+    stream_.async_write(asio::buffer(out_.front()), [self](asio::error_code ec, std::size_t) {
       self->writing_ = false;
       self->out_.pop_front();
       if (ec) return self->close();
@@ -289,7 +333,7 @@ class TcpSession final : public Session, public std::enable_shared_from_this<Tcp
   }
 
   std::shared_ptr<Listener::Shared> shared_;
-  tcp::socket socket_;
+  TcpStream stream_;
   asio::steady_timer timer_;
   std::string label_;
   tsp::ServerSession session_;
@@ -297,6 +341,8 @@ class TcpSession final : public Session, public std::enable_shared_from_this<Tcp
   std::deque<std::string> out_;
   bool writing_ = false;
   bool closed_ = false;
+  bool tls_up_ = false;
+  bool tls_timed_out_ = false;
 };
 
 // One RUDP peer of a UDP listening socket.
@@ -383,7 +429,7 @@ struct Listener::UdpEndpoint {
 Listener::Listener(asio::io_context& io, ListenerConfig config,
                    const tsp::sasl::CredentialStore& credentials, tsp::sasl::NonceSource& nonces,
                    Application& app)
-    : shared_(std::make_shared<Shared>(Shared{io, std::move(config), credentials, nonces, app, {}, 1, {}, {}, {}})) {}
+    : shared_(std::make_shared<Shared>(Shared{io, std::move(config), credentials, nonces, app, {}, 1, {}, {}, {}, {}})) {}
 
 Listener::~Listener() {
   stop();
@@ -407,6 +453,11 @@ std::vector<SessionPtr> Listener::sessions() const {
 
 Expected<void, std::string> Listener::start() {
   const auto& cfg = shared_->config;
+  if (cfg.tls) {
+    auto context = make_server_context(*cfg.tls);
+    if (!context) return unexpected(cfg.name + " TLS: " + context.error());
+    shared_->tls_context = std::move(*context);
+  }
   for (const auto& l : cfg.listen) {
     asio::error_code ec;
     const auto address = asio::ip::make_address(l.host, ec);
@@ -423,7 +474,7 @@ Expected<void, std::string> Listener::start() {
     accept_next(*acceptor);
     ListenAddress bound = l;  // with the port the kernel chose for port 0
     bound.port = acceptor->local_endpoint().port();
-    log::info(cfg.name + ": listening on TCP " + bound.to_string());
+    log::info(cfg.name + ": listening on TCP " + bound.to_string() + (cfg.tls ? " (TLS)" : ""));
     acceptors_.push_back(std::move(acceptor));
 
     if (!cfg.udp) continue;

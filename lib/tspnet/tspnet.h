@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tsp/tsp.h"
+#include "tspnet/tls.h"
 #include "util/expected.h"
 
 namespace dstm::tspnet {
@@ -45,12 +46,17 @@ struct ListenerConfig {
   std::uint64_t backoff_initial_ms = 1000;
   std::uint64_t backoff_max_ms = 300000;
   std::uint64_t udp_idle_ms = 10 * 60 * 1000;  // a silent RUDP peer is forgotten
+  // TLS on every TCP connection, handshaken before any TSP byte within the session's
+  // handshake deadline; TLS sessions are transport_secure (PLAIN may be offered there). RUDP
+  // stays plain.
+  std::optional<TlsServerConfig> tls;
 };
 
 struct ListenerCounters {
   std::uint64_t accepted = 0, refused_source = 0, refused_full = 0, refused_per_64 = 0;
   std::uint64_t refused_backoff = 0, authenticated = 0, auth_failures = 0, protocol_errors = 0;
   std::uint64_t requests = 0;
+  std::uint64_t tls_failures = 0;  // TLS handshakes that failed or missed the deadline
 };
 
 // One client's session, as the application sees it. Safe to keep after the peer left
@@ -67,6 +73,9 @@ class Session {
   // ANONYMOUS sessions by their IPv6 address, not by the "anonymous" identity.
   std::optional<tsp::sasl::Mechanism> mechanism() const { return mechanism_; }
   void note_mechanism(tsp::sasl::Mechanism m) { mechanism_ = m; }  // by the listener
+  bool tls() const { return tls_; }  // the TCP connection is TLS
+  // The subject CN of the client's verified certificate (empty: none), for the log.
+  const std::string& peer_certificate_cn() const { return peer_certificate_cn_; }
   virtual bool open() const = 0;
   // A server-initiated request (Tunnel Delete at lease end, DSTM profile §4.3). TCP only:
   // RUDP cannot send unprompted. False when not sent.
@@ -76,6 +85,10 @@ class Session {
  protected:
   Session(std::uint64_t id, std::string peer, bool stream, std::uint64_t since)
       : id_(id), peer_(std::move(peer)), stream_(stream), since_ms_(since) {}
+  void note_tls(std::string cn) {
+    tls_ = true;
+    peer_certificate_cn_ = std::move(cn);
+  }
 
  private:
   std::uint64_t id_;
@@ -83,6 +96,8 @@ class Session {
   bool stream_;
   std::uint64_t since_ms_;
   std::optional<tsp::sasl::Mechanism> mechanism_;
+  bool tls_ = false;
+  std::string peer_certificate_cn_;
 };
 
 using SessionPtr = std::shared_ptr<Session>;
@@ -106,7 +121,8 @@ class Listener {
   Listener(asio::io_context& io, ListenerConfig config, const tsp::sasl::CredentialStore& credentials,
            tsp::sasl::NonceSource& nonces, Application& app);
   ~Listener();
-  Expected<void, std::string> start();  // binds every address; an error names it
+  // Loads the TLS files (an error names the file), then binds every address (an error names it).
+  Expected<void, std::string> start();
   void stop();
   std::size_t live() const;
   const ListenerCounters& counters() const;

@@ -14,6 +14,7 @@ DSTM_BUILD_PACKAGES=(
   libcli11-dev                                    # CLI11: dstmctl's subcommands (header-only)
   iproute2 iputils-ping                           # namespace tests: ip netns, ping through dstm-client's DTI
   ethtool netcat-openbsd                          # tests/e2e: checksum offload off on veths; a TCP transfer
+  openssl                                         # tests/integration/controlplane: throwaway CA and certificates for TLS
 )
 
 # ensure_packages PKG...: apt-get installs the ones that are missing; silent when all are present.

@@ -7,12 +7,17 @@
 // carrying the client addresses of the last answer, then wait for the server's delete).
 // --bench N: N creates of consecutive addresses from --bench-base, then one JSON line with
 // the create-to-answer latency percentiles (the agent answers only once the dataplane applied).
+// --tls-ca F [--tls-cert F --tls-key F] [--tls-server-name N]: TCP over TLS (blocking OpenSSL),
+// the server's certificate verified against F.
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +30,7 @@
 
 #include "net/net.h"
 #include "tsp/tsp.h"
+#include "tspnet/tls.h"
 
 namespace {
 
@@ -46,13 +52,14 @@ struct Options {
   std::string bench_base = "10.64.0.0";
   std::string bench_v6 = "2001:db8:100::";
   int timeout_ms = 10000;
+  tspnet::TlsClientConfig tls;  // ca_file set: TLS
   std::vector<std::string> words;
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "tsp_request: %s\nusage: tsp_request --connect HOST:PORT [--udp] --user U --password P "
-               "[--mechanism M] [--timeout MS] [--bench N [--bench-base V4] [--bench-v6 V6PREFIX]] "
+               "[--mechanism M] [--timeout MS] [--tls-ca F [--tls-cert F --tls-key F] [--tls-server-name N]] [--bench N [--bench-base V4] [--bench-v6 V6PREFIX]] "
                "[create [V4] [V6] | replace V4 V6 | delete V4 [V6] | info [V4] | accept | renew | sleep MS | wait-delete]...\n",
                why);
   std::exit(2);
@@ -76,10 +83,21 @@ class Link {
     freeaddrinfo(res);
     int one = 1;
     if (!udp_) ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (!o.tls.ca_file.empty()) start_tls(o);
   }
-  ~Link() { ::close(fd_); }
+  ~Link() {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    ::close(fd_);
+  }
   void send(const std::string& payload) {
     const std::string bytes = udp_ ? rudp_.send(payload, static_cast<std::uint32_t>(now_us() / 1000)) : payload;
+    if (ssl_ != nullptr) {
+      if (SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())) != static_cast<int>(bytes.size())) {
+        std::fprintf(stderr, "tsp_request: TLS write: %s\n", tls_error().c_str());
+        std::exit(1);
+      }
+      return;
+    }
     if (::send(fd_, bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
       std::fprintf(stderr, "tsp_request: send: %s\n", std::strerror(errno));
       std::exit(1);
@@ -90,10 +108,14 @@ class Link {
   // acknowledgement the session must see), a stray datagram to ignore, or timeout / close.
   Got receive(std::string& out) {
     pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, timeout_ms_) != 1) return Got::kNothing;
+    const bool buffered = ssl_ != nullptr && SSL_pending(ssl_) > 0;  // decrypted, not yet read
+    if (!buffered && ::poll(&p, 1, timeout_ms_) != 1) return Got::kNothing;
     char buf[65536];
-    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n <= 0) return Got::kNothing;
+    const ssize_t n = ssl_ != nullptr ? SSL_read(ssl_, buf, sizeof buf) : ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) {
+      if (ssl_ != nullptr) std::fprintf(stderr, "tsp_request: TLS read: %s\n", tls_error().c_str());
+      return Got::kNothing;
+    }
     if (!udp_) {
       out.assign(buf, static_cast<std::size_t>(n));
       return Got::kBytes;
@@ -105,7 +127,41 @@ class Link {
   }
 
  private:
+  static std::string tls_error() {
+    const unsigned long e = ERR_get_error();
+    if (e == 0) return "connection closed";
+    char text[256];
+    ERR_error_string_n(e, text, sizeof text);
+    return text;
+  }
+
+  void start_tls(const Options& o) {
+    if (udp_) usage("--tls-ca is for TCP (RUDP has no TLS)");
+    auto context = tspnet::make_client_context(o.tls);
+    if (!context) {
+      std::fprintf(stderr, "tsp_request: %s\n", context.error().c_str());
+      std::exit(1);
+    }
+    context_ = std::move(*context);
+    // A blocking handshake, bounded like every other wait.
+    timeval tv{timeout_ms_ / 1000, (timeout_ms_ % 1000) * 1000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ssl_ = SSL_new(context_->native_handle());
+    SSL_set_fd(ssl_, fd_);
+    if (!o.tls.server_name.empty()) {
+      SSL_ctrl(ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(o.tls.server_name.c_str()));
+      SSL_set1_host(ssl_, o.tls.server_name.c_str());
+    }
+    if (SSL_connect(ssl_) != 1) {
+      std::fprintf(stderr, "tsp_request: TLS handshake failed: %s\n", tls_error().c_str());
+      std::exit(1);
+    }
+  }
+
   int fd_ = -1;
+  tspnet::TlsContextPtr context_;
+  SSL* ssl_ = nullptr;
   bool udp_;
   int timeout_ms_;
   RudpClientPeer rudp_;
@@ -186,6 +242,14 @@ int main(int argc, char** argv) {
       o.mechanisms = {*m};
     } else if (a == "--timeout") {
       o.timeout_ms = std::stoi(value());
+    } else if (a == "--tls-ca") {
+      o.tls.ca_file = value();
+    } else if (a == "--tls-cert") {
+      o.tls.cert_file = value();
+    } else if (a == "--tls-key") {
+      o.tls.key_file = value();
+    } else if (a == "--tls-server-name") {
+      o.tls.server_name = value();
     } else if (a == "--bench") {
       o.bench = std::stoull(value());
     } else if (a == "--bench-base") {

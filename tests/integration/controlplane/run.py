@@ -242,9 +242,10 @@ class Agent(Daemon):
     binary = "controlplane/agent/dstm-agent"
     label = "agent"
 
-    def __init__(self, env, allow=("127.0.0.0/8",), apply_timeout_ms=600, shm=None):
+    def __init__(self, env, allow=("127.0.0.0/8",), apply_timeout_ms=600, shm=None, extra_tsp=""):
         super().__init__(env)
         self.allow = list(allow)
+        self.extra_tsp = extra_tsp
         self.apply_timeout_ms = apply_timeout_ms
         self.shm = shm or env.shm_name()
         self.users = env.path(self.name + "-users")
@@ -258,6 +259,7 @@ listen = ["127.0.0.1:{self.port}"]
 udp = false
 users_file = "{self.users}"
 allow = {json.dumps(self.allow)}
+{self.extra_tsp}
 [tep]
 ipv4 = "{TEP_V4}"
 ipv6 = "{TEP_V6}"
@@ -288,8 +290,9 @@ class Server(Daemon):
     label = "server"
 
     def __init__(self, env, agent_port, lifetime=3600, max_lifetime=None, tep_timeout_ms=2000,
-                 anonymous=False, extra_tsp="", extra_pool="", pool=SERVER_POOL):
+                 anonymous=False, extra_tsp="", extra_pool="", pool=SERVER_POOL, extra_tep=""):
         super().__init__(env)
+        self.extra_tep = extra_tep
         self.agent_port = agent_port
         self.lifetime = lifetime
         self.max_lifetime = max_lifetime or max(lifetime, 86400)
@@ -327,6 +330,7 @@ endpoint = "127.0.0.1:{self.agent_port}"
 username = "{TEP_USER}"
 password_file = "{self.tep_password}"
 timeout_ms = {self.tep_timeout_ms}
+{self.extra_tep}
 [store]
 path = "{self.store}"
 [control]
@@ -401,8 +405,9 @@ def parse_reply(line):
             "keepalive": int(g[7]) if g[7] else None, "dns": g[8]}
 
 
-def node_args(server, user, password, mechanism, udp, timeout_ms):
+def node_args(server, user, password, mechanism, udp, timeout_ms, tls=()):
     args = [tool("tests/tools/tsp_request"), "--connect", f"127.0.0.1:{server.port}", "--timeout", str(timeout_ms)]
+    args += list(tls)
     if udp:
         args.append("--udp")
     if mechanism == "ANONYMOUS":
@@ -414,10 +419,11 @@ def node_args(server, user, password, mechanism, udp, timeout_ms):
     return args
 
 
-def node(server, *words, user="node1", password=None, mechanism=None, udp=False, timeout_ms=10000):
-    """A DSTM node's session: returns (exit status, parsed answers, raw stdout, stderr)."""
+def node(server, *words, user="node1", password=None, mechanism=None, udp=False, timeout_ms=10000, tls=()):
+    """A DSTM node's session: returns (exit status, parsed answers, raw stdout, stderr). tls:
+    tsp_request's --tls-* options."""
     password = NODES.get(user, "") if password is None else password
-    r = subprocess.run(node_args(server, user, password, mechanism, udp, timeout_ms) + list(words),
+    r = subprocess.run(node_args(server, user, password, mechanism, udp, timeout_ms, tls) + list(words),
                        capture_output=True, text=True, timeout=timeout_ms / 1000 * 3 + 10)
     replies = [parse_reply(l) for l in r.stdout.splitlines() if parse_reply(l)]
     log(f"node {mechanism or user}{' udp' if udp else ''} {' '.join(words)} -> {r.returncode} {r.stdout.strip()!r} {r.stderr.strip()[:200]!r}")
@@ -794,6 +800,161 @@ def agent_allow_list(env):
     eq(server.leases(), {}, "server leases")
     eq(agent.mappings(), {}, "agent mappings")
     eq(dp.table(), {}, "dataplane table")
+
+
+# --- 11b: TLS on TCP (lib/tspnet/tls.h) ---------------------------------------------------------
+
+def make_certs(env):
+    """A throwaway CA and, signed by it, the agent's certificate (CN tep.test, SAN IP 127.0.0.1),
+    the DSTM server's node-facing one (CN dstm.test) and the DSTM server's client certificate
+    for the agent (CN server1), made with the openssl command line. Returns {name: (cert, key)}
+    and "ca"."""
+    def openssl(*args):
+        r = subprocess.run(["openssl"] + list(args), capture_output=True, text=True, timeout=60, cwd=env.dir)
+        check(r.returncode == 0, f"openssl {' '.join(args[:3])}: exit {r.returncode}: {r.stderr.strip()}")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    ca, ca_key = env.path("ca.pem"), env.path("ca.key")
+    openssl("req", "-x509", *ec, "-days", "2", "-subj", "/CN=dstm-test-ca", "-keyout", ca_key, "-out", ca)
+    out = {"ca": ca}
+    for name, cn, ext in (("tep", "tep.test", "subjectAltName=DNS:tep.test,IP:127.0.0.1\nextendedKeyUsage=serverAuth"),
+                          ("node-facing", "dstm.test", "subjectAltName=DNS:dstm.test,IP:127.0.0.1\nextendedKeyUsage=serverAuth"),
+                          ("server1", "server1", "extendedKeyUsage=clientAuth")):
+        cert, key, csr, extfile = (env.path(f"{name}.{x}") for x in ("pem", "key", "csr", "ext"))
+        with open(extfile, "w") as f:
+            f.write(ext + "\n")
+        openssl("req", "-new", *ec, "-subj", f"/CN={cn}", "-keyout", key, "-out", csr)
+        openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
+                "-extfile", extfile, "-out", cert)
+        out[name] = (cert, key)
+    return out
+
+
+def agent_tls_keys(certs, client_ca=True):
+    cert, key = certs["tep"]
+    keys = f'tls_cert = "{cert}"\ntls_key = "{key}"\n'
+    return keys + (f'tls_client_ca = "{certs["ca"]}"\n' if client_ca else "")
+
+
+@case
+def tls_with_client_certificates(env):
+    """Issue #4 "optional TLS with client certificates": the agent requires a client
+    certificate; the server's [[tep]] verifies the agent's (tls_ca, tls_server_name) and shows
+    its own (tls_cert/tls_key). An allocation goes through end to end."""
+    certs = make_certs(env)
+    agent = Agent(env, extra_tsp=agent_tls_keys(certs)).start()
+    dp = Dataplane(env, agent.shm)
+    cert, key = certs["server1"]
+    server = Server(env, agent.port, extra_tep=f'tls_ca = "{certs["ca"]}"\ntls_cert = "{cert}"\n'
+                                               f'tls_key = "{key}"\ntls_server_name = "tep.test"').start()
+    server.wait_tep_up()
+    wait_for(lambda: agent.status()["dataplane"]["attached"], 5, "the dataplane to attach")
+    r = allocate(server, "2001:db8:c1::1")
+    eq((r["client6"], r["server4"], r["server6"]), ("2001:db8:c1::1", TEP_V4, TEP_V6), "answer over a TLS TEP link")
+    dp.wait_table({r["client4"]: "2001:db8:c1::1"})
+    eq(agent.mappings(), {r["client4"]: "2001:db8:c1::1"}, "agent mappings")
+    eq(agent.tsp()["tls_failures"], 0, "agent tsp.tls_failures")
+    check("client certificate CN 'server1'" in env.tail(agent.log, 200),
+          "the agent's log does not name the client certificate's CN:\n" + env.tail(agent.log))
+
+
+@case
+def tls_client_without_certificate_refused(env):
+    """The agent requires a client certificate and the server's [[tep]] has only tls_ca: every
+    TLS handshake is refused (counted in tls_failures), the TEP never comes up and a node's
+    create is answered 307 with nothing kept. A plain-TCP TEP client fails the same way, and a
+    silent one at the handshake deadline."""
+    certs = make_certs(env)
+    agent = Agent(env, extra_tsp=agent_tls_keys(certs) + "handshake_timeout_ms = 500\n").start()
+    dp = Dataplane(env, agent.shm)
+    server = Server(env, agent.port, tep_timeout_ms=1000, extra_tep=f'tls_ca = "{certs["ca"]}"').start()
+    rc, replies, out, err = node(server, "create", "2001:db8:c2::1")
+    check(replies and replies[0]["code"] == 307, f"expected 307, got exit {rc}, {out!r} {err!r}")
+    check(agent.tsp()["tls_failures"] >= 1, f"agent tsp {agent.tsp()}")
+    eq(agent.tsp()["auth_failures"], 0, "agent tsp.auth_failures (no TSP byte without TLS)")
+    check(server.tep_state() != "up", "the server's TEP session is up without a client certificate")
+    eq(server.leases(), {}, "server leases")
+    eq(agent.mappings(), {}, "agent mappings")
+    eq(dp.table(), {}, "dataplane table")
+    # The server's TEP client retries for ever: stop it, so the agent's counter moves only for
+    # what follows. tsp_request as a TEP client over plain TCP: the agent speaks only TLS there.
+    server.kill9()
+
+    def settled():  # the killed server's last connections counted: two equal reads in a row
+        before = agent.tsp()["tls_failures"]
+        time.sleep(0.3)
+        return before == agent.tsp()["tls_failures"]
+    wait_for(settled, 10, "the agent's tls_failures to settle after the server stopped")
+    failures = agent.tsp()["tls_failures"]
+    r = subprocess.run([tool("tests/tools/tsp_request"), "--connect", f"127.0.0.1:{agent.port}", "--timeout", "3000",
+                        "--user", TEP_USER, "--password", TEP_PASSWORD, "info"], capture_output=True, text=True, timeout=30)
+    eq(r.returncode, 1, f"plain TCP to a TLS agent: exit status (stdout {r.stdout.strip()!r})")
+    wait_for(lambda: agent.tsp()["tls_failures"] == failures + 1, 5, "the agent to count the plain connection")
+    # A client that connects and never starts its TLS handshake is cut at the handshake deadline
+    # (tsp.handshake_timeout_ms = 500 here), and counted.
+    failures = agent.tsp()["tls_failures"]
+    with socket.create_connection(("127.0.0.1", agent.port), timeout=10) as idle:
+        t0 = time.monotonic()
+        eq(idle.recv(100), b"", "what the agent sends a silent client before closing")
+        waited = time.monotonic() - t0
+    check(0.3 < waited < 5, f"the silent client was closed after {waited:.2f} s, expected about 0.5 s")
+    wait_for(lambda: agent.tsp()["tls_failures"] == failures + 1, 5, "the agent to count the missed deadline")
+
+
+@case
+def tls_node_listener_plain_only_over_tls(env):
+    """Issue #5: the server's node listener with TLS offers PLAIN on TLS connections only. A node
+    over TLS authenticates with PLAIN and allocates; over RUDP (never TLS) PLAIN is not offered;
+    plain TCP to the TLS listener fails its handshake."""
+    certs = make_certs(env)
+    cert, key = certs["node-facing"]
+    agent, dp, server = stack(env, extra_tsp=f'tls_cert = "{cert}"\ntls_key = "{key}"\n'
+                                             'mechanisms = ["SCRAM-SHA-256", "PLAIN"]')
+    tls = ["--tls-ca", certs["ca"], "--tls-server-name", "dstm.test"]
+    r = allocate(server, "2001:db8:c3::1", mechanism="PLAIN", tls=tls)
+    dp.wait_table({r["client4"]: "2001:db8:c3::1"})
+    # SCRAM over TLS works too.
+    allocate(server, "2001:db8:c3::2", user="node2", tls=tls)
+    rc, replies, out, err = node(server, "create", "2001:db8:c3::3", user="node3", mechanism="PLAIN", udp=True,
+                                 timeout_ms=3000)
+    eq((rc, replies), (1, []), f"PLAIN over RUDP: (exit, answers) (stderr {err.strip()!r})")
+    check("not authenticated" in err, f"PLAIN over RUDP: {err.strip()!r}")
+    failures = server.counters()["tls-failures"]
+    rc, replies, out, err = node(server, "create", "2001:db8:c3::4", user="node4", mechanism="PLAIN", timeout_ms=3000)
+    eq((rc, replies), (1, []), f"plain TCP to the TLS listener: (exit, answers) (stderr {err.strip()!r})")
+    wait_for(lambda: server.counters()["tls-failures"] > failures, 5, "the server to count the failed handshake")
+    # A client that does not trust the server's CA refuses it.
+    rc, replies, out, err = node(server, "create", "2001:db8:c3::5", user="node5", mechanism="PLAIN",
+                                 tls=["--tls-ca", certs["tep"][0]], timeout_ms=3000)
+    eq((rc, replies), (1, []), f"an untrusted server certificate: (exit, answers) (stderr {err.strip()!r})")
+    check("certificate verify failed" in err, f"untrusted certificate: {err.strip()!r}")
+    eq(sorted(server.lease_pairs().values()), ["2001:db8:c3::1", "2001:db8:c3::2"], "server leases")
+
+
+@case
+def tls_bad_files_refused_at_start(env):
+    """The TLS files are read when the daemon starts (not by --check): a missing file, a key
+    that is not the certificate's, or a [[tep]] CA that is no certificate stop it with a message
+    naming the key and the file."""
+    certs = make_certs(env)
+    cert, key = certs["tep"]
+    other_key = certs["server1"][1]
+    for extra, expected in ((f'tls_cert = "{env.path("missing.pem")}"\ntls_key = "{key}"\n',
+                             f"tls_cert '{env.path('missing.pem')}': cannot be read"),
+                            (f'tls_cert = "{cert}"\ntls_key = "{other_key}"\n',
+                             f"tls_key '{other_key}' does not match tls_cert '{cert}'")):
+        agent = Agent(env, extra_tsp=extra)
+        agent.write_config()
+        r = subprocess.run([tool(agent.binary), "--config", agent.config_path, "--check"], capture_output=True, text=True)
+        eq(r.returncode, 0, f"agent --check with {extra!r} (stderr {r.stderr!r})")
+        r = subprocess.run([tool(agent.binary), "--config", agent.config_path], capture_output=True, text=True,
+                           timeout=30)
+        check(r.returncode != 0 and expected in r.stderr, f"agent start with {extra!r}: exit {r.returncode}, "
+              f"stderr {r.stderr.strip()!r}, expected {expected!r}")
+    server = Server(env, 9, extra_tep=f'tls_ca = "{key}"')
+    server.write_config()
+    r = subprocess.run([tool(server.binary), "--config", server.config_path], capture_output=True, text=True, timeout=30)
+    check(r.returncode != 0 and f"tep tep1 TLS: tls_ca '{key}': no PEM certificate" in r.stderr,
+          f"server start with a key as tls_ca: exit {r.returncode}, stderr {r.stderr.strip()!r}")
 
 
 # --- 12: configuration errors and dstmctl exit status ------------------------------------------

@@ -91,5 +91,40 @@ TEST_CASE("users_file is required unless only ANONYMOUS is offered", "[agent][co
   CHECK(error_of(t) == "OK");
 }
 
+TEST_CASE("TLS keys: client certificates, PLAIN only with TLS", "[agent][config]") {
+  const std::string t = kMinimal;
+  auto with = [&](const std::string& keys) {
+    std::string text = t;
+    text.replace(text.find("[tsp]\n") + 6, 0, keys);
+    return text;
+  };
+  auto c = parse_config(t, "agent.toml");
+  REQUIRE(c);
+  CHECK_FALSE(c->tls);
+  c = parse_config(with("tls_cert = \"/etc/dstm/tep.pem\"\ntls_key = \"/etc/dstm/tep.key\"\n"
+                        "tls_client_ca = \"/etc/dstm/servers-ca.pem\"\nmechanisms = [\"PLAIN\"]\n"),
+                   "agent.toml");
+  REQUIRE(c);
+  REQUIRE(c->tls);
+  CHECK(c->tls->cert_file == "/etc/dstm/tep.pem");
+  CHECK(c->tls->key_file == "/etc/dstm/tep.key");
+  CHECK(c->tls->client_ca_file == "/etc/dstm/servers-ca.pem");
+  CHECK(c->tls->require_client_cert);
+  CHECK(c->mechanisms == std::vector<tsp::sasl::Mechanism>{tsp::sasl::Mechanism::kPlain});
+  c = parse_config(with("tls_cert = \"/c\"\ntls_key = \"/k\"\ntls_client_ca = \"/ca\"\n"
+                        "tls_require_client_cert = false\n"),
+                   "agent.toml");
+  REQUIRE(c);
+  CHECK_FALSE(c->tls->require_client_cert);
+  CHECK(error_of(with("tls_cert = \"/c\"\n")) ==
+        "agent.toml:2: tsp.tls_cert: tls_cert and tls_key go together (the certificate and its private key)");
+  CHECK(error_of(with("tls_client_ca = \"/ca\"\n")) ==
+        "agent.toml:2: tsp.tls_client_ca: needs tls_cert and tls_key (client certificates are a TLS feature)");
+  CHECK(error_of(with("tls_cert = \"/c\"\ntls_key = \"/k\"\ntls_require_client_cert = true\n")) ==
+        "agent.toml:4: tsp.tls_require_client_cert: needs tls_client_ca (the CA client certificates are checked against)");
+  // The order of the keys does not matter: PLAIN before tls_cert is still allowed.
+  CHECK(error_of(with("mechanisms = [\"PLAIN\"]\ntls_cert = \"/c\"\ntls_key = \"/k\"\n")) == "OK");
+}
+
 }  // namespace
 }  // namespace dstm::agent

@@ -60,7 +60,7 @@ TEST_CASE("server config: errors name file, line and key", "[server][config]") {
   std::string t = kMinimal;
   CHECK(error_of(t + "tmeout_ms = 5\n") ==
         "server.toml:10: tep[0].tmeout_ms: unknown key in [[tep]] (known: name, endpoint, username, "
-        "password_file, mechanism, serves, timeout_ms, connections)");
+        "password_file, mechanism, serves, timeout_ms, connections, tls_ca, tls_cert, tls_key, tls_server_name)");
   CHECK(error_of(t + "[[tep]]\nname = \"tep1\"\nendpoint = \"x\"\nusername = \"u\"\npassword_file = \"p\"\n") ==
         "server.toml:11: tep[1].name: 'tep1' is used by another [[tep]]");
   CHECK(error_of("[tsp]\nusers_file = \"u\"\n[pool]\nprefixes = [\"10.64.0.0/16\"]\n") ==
@@ -80,6 +80,55 @@ TEST_CASE("server config: errors name file, line and key", "[server][config]") {
   std::string ep = t;
   ep.replace(ep.find("[2001:db8:1::1]:3653"), 20, "2001:db8:1::1:3653");
   CHECK(error_of(ep).find("tep[0].endpoint: '2001:db8:1::1:3653' is not ADDRESS[:PORT]") != std::string::npos);
+}
+
+TEST_CASE("server config: TLS on the node listener, PLAIN only with it", "[server][config]") {
+  std::string t = kMinimal;
+  auto c = parse_config(t, "server.toml", false);
+  REQUIRE(c);
+  CHECK_FALSE(c->tls);
+  CHECK_FALSE(c->teps[0].tls);
+  std::string tls = t;
+  tls.replace(tls.find("[tsp]\n") + 6, 0,
+              "tls_cert = \"/etc/dstm/server.pem\"\ntls_key = \"/etc/dstm/server.key\"\n"
+              "mechanisms = [\"SCRAM-SHA-256\", \"PLAIN\"]\n");
+  c = parse_config(tls, "server.toml", false);
+  REQUIRE(c);
+  REQUIRE(c->tls);
+  CHECK(c->tls->cert_file == "/etc/dstm/server.pem");
+  CHECK(c->tls->key_file == "/etc/dstm/server.key");
+  CHECK(c->tls->client_ca_file.empty());
+  CHECK(c->mechanisms == std::vector<tsp::sasl::Mechanism>{tsp::sasl::Mechanism::kScramSha256,
+                                                           tsp::sasl::Mechanism::kPlain});
+  std::string cert_only = t;
+  cert_only.replace(cert_only.find("[tsp]\n") + 6, 0, "tls_cert = \"/c.pem\"\n");
+  CHECK(error_of(cert_only) ==
+        "server.toml:2: tsp.tls_cert: tls_cert and tls_key go together (the certificate and its private key)");
+  std::string key_only = t;
+  key_only.replace(key_only.find("[tsp]\n") + 6, 0, "tls_key = \"/c.key\"\n");
+  CHECK(error_of(key_only) ==
+        "server.toml:2: tsp.tls_key: tls_cert and tls_key go together (the certificate and its private key)");
+}
+
+TEST_CASE("server config: TLS towards a TEP", "[server][config]") {
+  std::string t = kMinimal;
+  auto c = parse_config(t + "tls_ca = \"/ca.pem\"\ntls_cert = \"/c.pem\"\ntls_key = \"/c.key\"\n"
+                            "tls_server_name = \"tep1.example\"\n",
+                        "server.toml", false);
+  REQUIRE(c);
+  REQUIRE(c->teps[0].tls);
+  CHECK(c->teps[0].tls->ca_file == "/ca.pem");
+  CHECK(c->teps[0].tls->cert_file == "/c.pem");
+  CHECK(c->teps[0].tls->key_file == "/c.key");
+  CHECK(c->teps[0].tls->server_name == "tep1.example");
+  c = parse_config(t + "tls_ca = \"/ca.pem\"\n", "server.toml", false);
+  REQUIRE(c);
+  REQUIRE(c->teps[0].tls);
+  CHECK(c->teps[0].tls->cert_file.empty());
+  CHECK(error_of(t + "tls_cert = \"/c.pem\"\ntls_key = \"/c.key\"\n") ==
+        "server.toml:10: tep[0].tls_cert: needs tls_ca (the CA the agent's certificate is verified against)");
+  CHECK(error_of(t + "tls_ca = \"/ca.pem\"\ntls_cert = \"/c.pem\"\n") ==
+        "server.toml:11: tep[0].tls_cert: tls_cert and tls_key go together (the client certificate and its private key)");
 }
 
 TEST_CASE("server config: TEP password files are read and trimmed", "[server][config]") {
