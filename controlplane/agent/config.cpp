@@ -23,15 +23,7 @@ constexpr std::string_view kValueKeys[] = {
 
 void read_tsp(const toml::table& root, config::Errors& errors, AgentConfig& cfg) {
   config::Section s(root, "tsp", errors);
-  tspnet::TspSettings t{cfg.listen, cfg.udp, cfg.mechanisms, cfg.allow_anonymous, cfg.users_file, cfg.realm, cfg.tls};
-  tspnet::read_tsp_settings(s, t);
-  cfg.listen = std::move(t.listen);
-  cfg.udp = t.udp;
-  cfg.mechanisms = std::move(t.mechanisms);
-  cfg.allow_anonymous = t.allow_anonymous;
-  cfg.users_file = std::move(t.users_file);
-  cfg.realm = std::move(t.realm);
-  cfg.tls = std::move(t.tls);
+  tspnet::read_tsp_settings(s, cfg);
 
   if (auto list = s.strings("allow", /*required=*/true)) {
     for (std::size_t i = 0; i < list->size(); ++i) {

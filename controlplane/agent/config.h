@@ -10,6 +10,7 @@
 
 #include "net/net.h"
 #include "tsp/tsp.h"
+#include "tspnet/listener_config.h"
 #include "tspnet/tspnet.h"
 #include "util/expected.h"
 
@@ -27,19 +28,13 @@ struct SourcePrefix {
   std::string to_string() const { return is_v6 ? v6.to_string() : v4.to_string(); }
 };
 
-struct AgentConfig {
-  // [tsp]
-  std::vector<ListenAddress> listen{{"::", 3653}};
-  bool udp = true;
-  std::vector<tsp::sasl::Mechanism> mechanisms{tsp::sasl::Mechanism::kScramSha256,
-                                               tsp::sasl::Mechanism::kDigestMd5};
-  bool allow_anonymous = false;
-  std::string users_file;              // dstm-passwd format; required unless anonymous only
+// [tsp]'s listener keys (listen, udp, mechanisms, users_file, realm, TLS) are the base, read
+// by tspnet::read_tsp_settings like dstm-server's.
+struct AgentConfig : tspnet::TspSettings {
+  // [tsp], the agent's own keys
   std::vector<SourcePrefix> allow;     // required: who may configure this TEP
   std::uint32_t handshake_timeout_ms = 10000;
   std::uint32_t max_sessions = 64;
-  std::string realm = "dstm";
-  std::optional<tspnet::TlsServerConfig> tls;  // TLS on the TCP listener (tls_cert, ...)
   // [tep]
   net::Ipv4Address tep_ipv4{};
   net::Ipv6Address tep_ipv6{};

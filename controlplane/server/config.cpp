@@ -28,15 +28,7 @@ constexpr std::string_view kTepKeys[] = {
 
 void read_tsp(const toml::table& root, config::Errors& errors, ServerConfig& cfg) {
   config::Section s(root, "tsp", errors);
-  tspnet::TspSettings t{cfg.listen, cfg.udp, cfg.mechanisms, cfg.allow_anonymous, cfg.users_file, cfg.realm, cfg.tls};
-  tspnet::read_tsp_settings(s, t);
-  cfg.listen = std::move(t.listen);
-  cfg.udp = t.udp;
-  cfg.mechanisms = std::move(t.mechanisms);
-  cfg.allow_anonymous = t.allow_anonymous;
-  cfg.users_file = std::move(t.users_file);
-  cfg.realm = std::move(t.realm);
-  cfg.tls = std::move(t.tls);
+  tspnet::read_tsp_settings(s, cfg);
   s.integer_into("handshake_timeout_ms", 100, 600000, cfg.handshake_timeout_ms);
   s.integer_into("max_sessions", 1, 10'000'000, cfg.max_sessions);
   s.integer_into("max_sessions_per_64", 0, 10'000'000, cfg.max_sessions_per_64);

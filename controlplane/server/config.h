@@ -11,6 +11,7 @@
 #include "lease/lease.h"
 #include "net/net.h"
 #include "tsp/tsp.h"
+#include "tspnet/listener_config.h"
 #include "tspnet/tspnet.h"
 #include "util/expected.h"
 
@@ -30,16 +31,10 @@ struct TepConfig {
   std::optional<tspnet::TlsClientConfig> tls;  // tls_ca set: TLS to the agent
 };
 
-struct ServerConfig {
-  // [tsp] — facing nodes
-  std::vector<tspnet::ListenAddress> listen{{"::", 3653}};
-  bool udp = true;
-  std::vector<tsp::sasl::Mechanism> mechanisms{tsp::sasl::Mechanism::kScramSha256,
-                                               tsp::sasl::Mechanism::kDigestMd5};
-  bool allow_anonymous = false;
-  std::string users_file;
-  std::string realm = "dstm";
-  std::optional<tspnet::TlsServerConfig> tls;  // TLS on the TCP listener (tls_cert, ...)
+// [tsp]'s listener keys (listen, udp, mechanisms, users_file, realm, TLS) are the base, read
+// by tspnet::read_tsp_settings like dstm-agent's.
+struct ServerConfig : tspnet::TspSettings {
+  // [tsp] — facing nodes, the server's own keys
   std::uint32_t handshake_timeout_ms = 30000;
   std::uint32_t max_sessions = 200000;
   std::uint32_t max_sessions_per_64 = 64;
