@@ -127,21 +127,14 @@ int main(int argc, char** argv) {
   if (auto rc = daemon::parse_args(argc, argv, "dstm-agent", kUsage, DSTM_VERSION, args)) return *rc;
   log::set_level(args.level);
 
-  auto loaded = load_config(args.config);
-  if (!loaded) {
-    std::fprintf(stderr, "dstm-agent: %s\n", loaded.error().c_str());
-    return 1;
-  }
-  AgentConfig config = std::move(*loaded);
+  std::optional<AgentConfig> loaded;
   daemon::ReloadableCredentials credentials;
-  if (auto r = credentials.load(config.users_file); !r) {
-    std::fprintf(stderr, "dstm-agent: %s\n", r.error().c_str());
-    return 1;
+  if (auto rc = daemon::load_config_and_users("dstm-agent", args,
+                                              [](const std::string& f) { return load_config(f); },
+                                              loaded, credentials)) {
+    return *rc;
   }
-  if (args.check) {
-    std::printf("%s: OK\n", args.config.c_str());
-    return 0;
-  }
+  AgentConfig& config = *loaded;
 
   asio::io_context io(1);
   auto service = TepService::start(io, config, now_ms());

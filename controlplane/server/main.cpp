@@ -99,21 +99,14 @@ int main(int argc, char** argv) {
   daemon::Args args;
   if (auto rc = daemon::parse_args(argc, argv, "dstm-server", kUsage, DSTM_VERSION, args)) return *rc;
   log::set_level(args.level);
-  auto loaded = load_config(args.config);
-  if (!loaded) {
-    std::fprintf(stderr, "dstm-server: %s\n", loaded.error().c_str());
-    return 1;
-  }
-  ServerConfig config = std::move(*loaded);
+  std::optional<ServerConfig> loaded;
   daemon::ReloadableCredentials credentials;
-  if (auto r = credentials.load(config.users_file); !r) {
-    std::fprintf(stderr, "dstm-server: %s\n", r.error().c_str());
-    return 1;
+  if (auto rc = daemon::load_config_and_users("dstm-server", args,
+                                              [](const std::string& f) { return load_config(f); },
+                                              loaded, credentials)) {
+    return *rc;
   }
-  if (args.check) {
-    std::printf("%s: OK\n", args.config.c_str());
-    return 0;
-  }
+  ServerConfig& config = *loaded;
   if (config.dns_servers.empty()) {
     log::warning("tsp.dns_servers is empty: gogoCLIENT 1.2 on Linux needs a <dns_server> in the answer");
   }

@@ -5,6 +5,8 @@
 
 #include <asio.hpp>
 
+#include <cstdio>
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -37,6 +39,30 @@ class ReloadableCredentials final : public tsp::sasl::CredentialStore {
  private:
   std::unique_ptr<tsp::sasl::FileCredentialStore> current_;
 };
+
+// The start every TSP daemon shares: load the configuration with `load`, then its users file
+// (Config::users_file, "" = none). Returns nullopt to go on, or the exit status: 1 with the
+// error on stderr, 0 after --check printed "FILE: OK".
+template <class Config, class Load>
+std::optional<int> load_config_and_users(const char* name, const Args& args, Load&& load,
+                                         std::optional<Config>& config,
+                                         ReloadableCredentials& credentials) {
+  auto loaded = load(args.config);
+  if (!loaded) {
+    std::fprintf(stderr, "%s: %s\n", name, loaded.error().c_str());
+    return 1;
+  }
+  config.emplace(std::move(*loaded));
+  if (auto r = credentials.load(config->users_file); !r) {
+    std::fprintf(stderr, "%s: %s\n", name, r.error().c_str());
+    return 1;
+  }
+  if (args.check) {
+    std::printf("%s: OK\n", args.config.c_str());
+    return 0;
+  }
+  return std::nullopt;
+}
 
 // SIGTERM/SIGINT call on_stop once (which should make io.run() return); SIGHUP calls on_hup
 // each time. Keep the returned object alive while the loop runs.
