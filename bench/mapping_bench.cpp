@@ -26,6 +26,7 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_memory.h>
+#include <rte_pause.h>
 #include <rte_rcu_qsbr.h>
 #include <sys/mman.h>
 
@@ -237,7 +238,11 @@ void bm_rte_hash(benchmark::State& state, unsigned log2_entries, int hit_percent
 // ---- With a writer ------------------------------------------------------------------------
 // The writer thread: calls update() at up to kWriterTarget calls/s (absolute schedule, so it
 // catches up after being descheduled) until stop; update() returns false when it could not
-// update now (no free record), and the writer then sleeps before trying again.
+// update now (no free record), and the writer then waits 50 us before trying again.
+// It waits by spinning, as a DPDK lcore polls, never by sleeping: on the 2-vCPU VM these figures
+// come from, a second thread that does nothing but sleep 50 us in a loop slows the reader by
+// 10-15 % on its own (the vCPU's halt/wake-up), a spinning one by 0-5 %, which would otherwise
+// be charged to the table (lib/mapping/README.md, "Reader cost of a writer").
 struct WriterRun {
   std::atomic<bool> stop{false};
   std::uint64_t updates = 0;  // written by the writer thread, read after join()
@@ -261,7 +266,10 @@ void paced_writer(WriterRun& run, Update update) {
         stalled = true;
       }
     }
-    if (stalled) std::this_thread::sleep_for(std::chrono::microseconds(50));
+    if (stalled) {
+      const auto until = Clock::now() + std::chrono::microseconds(50);
+      while (Clock::now() < until) rte_pause();
+    }
   }
   run.updates = done;
   run.seconds = std::chrono::duration<double>(Clock::now() - t0).count();

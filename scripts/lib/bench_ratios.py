@@ -8,7 +8,11 @@ import sys
 
 with open(sys.argv[1]) as f:
     report = json.load(f)
-rows = [b for b in report["benchmarks"] if b.get("run_type", "iteration") == "iteration"]
+# With --benchmark_repetitions, each case's median stands for it (run_name is the case's name);
+# otherwise its single run does.
+medians = [dict(b, name=b["run_name"]) for b in report["benchmarks"]
+           if b.get("run_type") == "aggregate" and b.get("aggregate_name") == "median"]
+rows = medians or [b for b in report["benchmarks"] if b.get("run_type", "iteration") == "iteration"]
 
 
 def suffix(name):
@@ -35,6 +39,9 @@ for b in rows:
 #   table.lookup.<size>.ratio_vs_rte_hash          bulk lookups, every key present
 #   table.lookup.<size>.writer.ratio_vs_rte_hash   the same with a writer updating meanwhile
 #   table.lookup.<size>.kept_under_writer          our readers' rate with the writer / without
+# A third argument names the figures' kind to take from this report: "ratios" (the first two) or
+# "kept" (the third, from a run with repetitions); default both.
+kinds = sys.argv[3].split(",") if len(sys.argv) > 3 else ["ratios", "kept"]
 if len(sys.argv) > 2:
     by_name = {b["name"]: b.get("items_per_second", 0.0) for b in rows}
     figures = {}
@@ -46,9 +53,9 @@ if len(sys.argv) > 2:
         writer = len(parts) > 3 and parts[3] == "writer"
         peer = by_name.get("/".join(["RteHash"] + parts[1:]))
         key = f"table.lookup.{size}" + (".writer" if writer else "")
-        if peer:
+        if peer and "ratios" in kinds:
             figures[f"{key}.ratio_vs_rte_hash"] = round(rate / peer, 2)
-        if writer and by_name.get(f"MappingTable/{parts[1]}/hit100"):
+        if writer and "kept" in kinds and by_name.get(f"MappingTable/{parts[1]}/hit100"):
             figures[f"table.lookup.{size}.kept_under_writer"] = round(rate / by_name[f"MappingTable/{parts[1]}/hit100"], 3)
     if figures:
         try:
