@@ -8,9 +8,11 @@
 // with no lease, the DSTM case. Both sides copy the 16-byte value out (rte_hash stores a pointer
 // to it), and our readers report quiescence once per burst, as the dataplane does.
 //
-// The .../writer cases repeat hit100 while a second thread, the table's only writer, replaces the
-// values of random mapped keys at kWriterTarget updates/s (counter writer_updates_per_s: the rate
-// it achieved). Ours: upsert with a new value, reclaim() every kReclaimEvery updates and whenever
+// The .../writer cases repeat hit100 with a second thread, the table's only writer, which in
+// alternate 10 ms phases replaces the values of random mapped keys at kWriterTarget updates/s
+// (counter writer_updates_per_s: the rate it achieved) or only polls; counters
+// writing_items_per_s, idle_items_per_s and kept (their ratio) say what the writes cost the
+// readers. Ours: upsert with a new value, reclaim() every kReclaimEvery updates and whenever
 // upsert says busy. rte_hash: the new value goes to a free record, rte_hash_add_key_data swaps
 // the data pointer, and the old record goes through an rte_rcu_qsbr defer queue back to the free
 // records (at most kHashSpares in flight); its reader reports quiescence per burst
@@ -28,6 +30,8 @@
 #include <rte_memory.h>
 #include <rte_pause.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_lcore.h>
+#include <sched.h>
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -236,25 +240,43 @@ void bm_rte_hash(benchmark::State& state, unsigned log2_entries, int hit_percent
 }
 
 // ---- With a writer ------------------------------------------------------------------------
-// The writer thread: calls update() at up to kWriterTarget calls/s (absolute schedule, so it
-// catches up after being descheduled) until stop; update() returns false when it could not
-// update now (no free record), and the writer then waits 50 us before trying again.
-// It waits by spinning, as a DPDK lcore polls, never by sleeping: on the 2-vCPU VM these figures
-// come from, a second thread that does nothing but sleep 50 us in a loop slows the reader by
-// 10-15 % on its own (the vCPU's halt/wake-up), a spinning one by 0-5 %, which would otherwise
-// be charged to the table (lib/mapping/README.md, "Reader cost of a writer").
+// The writer thread is there for the whole benchmark, as a dataplane's writer lcore is, and
+// alternates with the reader's clock between two phases of kPhase each: writing, calling
+// update() at kWriterTarget calls/s (a schedule restarted each phase), and idle, polling
+// without writing, as the lcore polls an empty ring. The reader's rate in the writing phases
+// over its rate in the idle ones is `kept`: what the writes cost the readers, measured in the
+// same run on the same warm table (a separate run without the writer thread drifted by as
+// much as the effect on the 2-vCPU VM these figures come from: lib/mapping/README.md, "Reader
+// cost of a writer"). update() returns false when it could not update now (no free record);
+// the writer then polls for 50 us before trying again.
+constexpr auto kPhase = std::chrono::milliseconds(10);
+
 struct WriterRun {
   std::atomic<bool> stop{false};
+  std::atomic<bool> writing{false};
   std::uint64_t updates = 0;  // written by the writer thread, read after join()
-  double seconds = 0;
+  double writing_seconds = 0;
 };
 
 template <class Update>
 void paced_writer(WriterRun& run, Update update) {
   using Clock = std::chrono::steady_clock;
-  const auto t0 = Clock::now();
-  std::uint64_t done = 0;
+  auto t0 = Clock::now();
+  std::uint64_t done = 0;  // this phase
+  bool was_writing = false;
   while (!run.stop.load(std::memory_order_acquire)) {
+    const bool writing = run.writing.load(std::memory_order_acquire);
+    if (writing != was_writing) {
+      const auto now = Clock::now();
+      if (was_writing) run.writing_seconds += std::chrono::duration<double>(now - t0).count();
+      t0 = now;
+      done = 0;
+      was_writing = writing;
+    }
+    if (!writing) {
+      rte_pause();
+      continue;
+    }
     const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
     const auto due = static_cast<std::uint64_t>(elapsed * kWriterTarget);
     bool stalled = done >= due;
@@ -262,6 +284,7 @@ void paced_writer(WriterRun& run, Update update) {
          i < n && !stalled; ++i) {
       if (update()) {
         ++done;
+        ++run.updates;
       } else {
         stalled = true;
       }
@@ -271,13 +294,74 @@ void paced_writer(WriterRun& run, Update update) {
       while (Clock::now() < until) rte_pause();
     }
   }
-  run.updates = done;
-  run.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (was_writing) {
+    run.writing_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+}
+
+// The writer's thread runs on the CPUs the reader's lcore does not: EAL pins the main thread
+// (the reader) to its lcore's CPU and a std::thread inherits that, so without this the writer
+// would share the reader's core and its time slices would be charged to the table.
+void move_writer_off_reader_cpu() {
+  const rte_cpuset_t reader = rte_lcore_cpuset(rte_get_main_lcore());
+  cpu_set_t others;
+  CPU_ZERO(&others);
+  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  for (long cpu = 0; cpu < cpus && cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &reader)) CPU_SET(cpu, &others);
+  }
+  if (CPU_COUNT(&others) == 0 || sched_setaffinity(0, sizeof others, &others) != 0) {
+    std::fprintf(stderr, "mapping_bench: the writer shares the reader's CPU (one CPU only?)\n");
+  }
+}
+
+// read_bursts() with the phases: counts the reader's bursts and time per phase and switches the
+// writer every kPhase. Reports items/s over both phases (Google Benchmark's own), and the
+// counters writing_items_per_s, idle_items_per_s and kept.
+template <class Burst>
+void read_bursts_phased(benchmark::State& state, const std::vector<std::uint32_t>& keys,
+                        WriterRun& run, Burst&& burst) {
+  using Clock = std::chrono::steady_clock;
+  std::size_t pos = 0;
+  Ipv6Value out[kBurst];
+  double seconds[2] = {0, 0};   // [idle, writing]
+  std::uint64_t bursts[2] = {0, 0};
+  std::uint64_t total_hits = 0;
+  bool writing = false;
+  unsigned since_check = 0;
+  auto phase_start = Clock::now();
+  for (auto _ : state) {
+    const std::uint64_t hits = burst(&keys[pos], out);
+    benchmark::DoNotOptimize(out);
+    total_hits += static_cast<std::uint64_t>(__builtin_popcountll(hits));
+    pos = (pos + kBurst) & (kStreamKeys - 1);
+    ++bursts[writing];
+    if (++since_check < 256) continue;
+    since_check = 0;
+    const auto now = Clock::now();
+    if (now - phase_start < kPhase) continue;
+    seconds[writing] += std::chrono::duration<double>(now - phase_start).count();
+    writing = !writing;
+    run.writing.store(writing, std::memory_order_release);
+    phase_start = Clock::now();
+  }
+  seconds[writing] += std::chrono::duration<double>(Clock::now() - phase_start).count();
+  run.writing.store(false, std::memory_order_release);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBurst));
+  state.counters["hit%"] =
+      100.0 * static_cast<double>(total_hits) /
+      static_cast<double>(std::max<std::int64_t>(1, state.iterations() * kBurst));
+  const double idle_rate = seconds[0] > 0 ? static_cast<double>(bursts[0] * kBurst) / seconds[0] : 0;
+  const double writing_rate =
+      seconds[1] > 0 ? static_cast<double>(bursts[1] * kBurst) / seconds[1] : 0;
+  state.counters["idle_items_per_s"] = idle_rate;
+  state.counters["writing_items_per_s"] = writing_rate;
+  state.counters["kept"] = idle_rate > 0 ? writing_rate / idle_rate : 0;
 }
 
 void report_writer(benchmark::State& state, const WriterRun& run) {
   state.counters["writer_updates_per_s"] =
-      run.seconds > 0 ? static_cast<double>(run.updates) / run.seconds : 0.0;
+      run.writing_seconds > 0 ? static_cast<double>(run.updates) / run.writing_seconds : 0.0;
 }
 
 // A new value for key: its usual value with an update number in bytes 2..5.
@@ -293,6 +377,7 @@ void bm_mapping_writer(benchmark::State& state, unsigned log2_entries) {
   MappingTable& table = *f.table;
   WriterRun run;
   std::thread writer([&run, &table, &mapped = f.mapped] {
+    move_writer_off_reader_cpu();
     std::mt19937 rng(12345);
     std::uint32_t seq = 0;
     paced_writer(run, [&] {
@@ -312,7 +397,7 @@ void bm_mapping_writer(benchmark::State& state, unsigned log2_entries) {
       return true;
     });
   });
-  read_bursts(state, keys, [&table](const std::uint32_t* burst_keys, Ipv6Value* out) {
+  read_bursts_phased(state, keys, run, [&table](const std::uint32_t* burst_keys, Ipv6Value* out) {
     std::uint64_t hits = 0;
     table.lookup_bulk(burst_keys, kBurst, out, &hits);
     table.quiescent(kReader);
@@ -369,6 +454,7 @@ void bm_rte_hash_writer(benchmark::State& state, unsigned log2_entries) {
   }
   WriterRun run;
   std::thread writer([&run, &f, dq] {
+    move_writer_off_reader_cpu();
     std::mt19937 rng(12345);
     std::uint32_t seq = 0;
     paced_writer(run, [&] {
@@ -395,7 +481,7 @@ void bm_rte_hash_writer(benchmark::State& state, unsigned log2_entries) {
       return true;
     });
   });
-  read_bursts(state, keys, [&f, v](const std::uint32_t* burst_keys, Ipv6Value* out) {
+  read_bursts_phased(state, keys, run, [&f, v](const std::uint32_t* burst_keys, Ipv6Value* out) {
     const std::uint64_t hits = rte_hash_burst(f.hash, burst_keys, out);
     rte_rcu_qsbr_quiescent(v, kReader);
     return hits;
@@ -413,55 +499,56 @@ void bm_rte_hash_writer(benchmark::State& state, unsigned log2_entries) {
   report_writer(state, run);
 }
 
-// Console output as usual, then ours / rte_hash for every case of the run.
+// Console output as usual, then ours / rte_hash for every case of the run (for the /writer
+// cases: the readers' rate while the writer writes), and the readers' kept share.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& r : runs) {
       if (r.run_type != Run::RT_Iteration || r.error_occurred) continue;
-      const auto it = r.counters.find("items_per_second");
+      auto it = r.counters.find("writing_items_per_s");
+      if (it == r.counters.end()) it = r.counters.find("items_per_second");
       if (it == r.counters.end()) continue;
-      auto& [sum, n] = rates_[r.benchmark_name()];
-      sum += it->second.value;
-      ++n;
+      Sums& sums = sums_[r.benchmark_name()];
+      sums.rate += it->second.value;
+      if (const auto kept = r.counters.find("kept"); kept != r.counters.end()) {
+        sums.kept += kept->second.value;
+      }
+      ++sums.runs;
     }
   }
   void Finalize() override {
     ConsoleReporter::Finalize();
     std::printf("\n%-22s %14s %14s %8s\n", "case", "mapping/s", "rte_hash/s", "ratio");
-    for (const auto& [name, rate] : rates_) {
+    for (const auto& [name, sums] : sums_) {
       if (name.rfind("MappingTable/", 0) != 0) continue;
       const std::string rest = name.substr(name.find('/'));
-      const auto peer = rates_.find("RteHash" + rest);
-      if (peer == rates_.end()) continue;
-      const double ours = rate.first / rate.second;
-      const double theirs = peer->second.first / peer->second.second;
+      const auto peer = sums_.find("RteHash" + rest);
+      if (peer == sums_.end()) continue;
+      const double ours = sums.rate / sums.runs;
+      const double theirs = peer->second.rate / peer->second.runs;
       std::printf("%-22s %13.1fM %13.1fM %7.2fx\n", rest.c_str() + 1, ours / 1e6, theirs / 1e6,
                   ours / theirs);
     }
-    // Readers' rate with the writer running, as a share of their rate without it.
-    std::printf("\n%-22s %14s %14s\n", "with writer", "mapping", "rte_hash");
-    constexpr std::string_view kWriterTail = "/writer";
-    for (const auto& [name, rate] : rates_) {
-      if (name.rfind("MappingTable/", 0) != 0 || !name.ends_with(kWriterTail)) continue;
+    // Readers' rate while the writer writes, as a share of their rate while it only polls.
+    std::printf("\n%-22s %14s %14s\n", "readers kept", "mapping", "rte_hash");
+    for (const auto& [name, sums] : sums_) {
+      if (name.rfind("MappingTable/", 0) != 0 || sums.kept == 0) continue;
       const std::string rest = name.substr(name.find('/'));
-      const std::string base = rest.substr(0, rest.size() - kWriterTail.size());
-      const auto ours_base = rates_.find("MappingTable" + base);
-      const auto theirs = rates_.find("RteHash" + rest);
-      const auto theirs_base = rates_.find("RteHash" + base);
-      if (ours_base == rates_.end() || theirs == rates_.end() || theirs_base == rates_.end()) {
-        continue;
-      }
-      const auto avg = [](const std::pair<double, int>& r) { return r.first / r.second; };
-      std::printf("%-22s %13.1f%% %13.1f%%\n", rest.c_str() + 1,
-                  100.0 * avg(rate) / avg(ours_base->second),
-                  100.0 * avg(theirs->second) / avg(theirs_base->second));
+      const auto peer = sums_.find("RteHash" + rest);
+      std::printf("%-22s %13.1f%% %13.1f%%\n", rest.c_str() + 1, 100.0 * sums.kept / sums.runs,
+                  peer == sums_.end() ? 0.0 : 100.0 * peer->second.kept / peer->second.runs);
     }
   }
 
  private:
-  std::map<std::string, std::pair<double, int>> rates_;
+  struct Sums {
+    double rate = 0;
+    double kept = 0;
+    int runs = 0;
+  };
+  std::map<std::string, Sums> sums_;
 };
 
 bool init_eal(const char* argv0) {

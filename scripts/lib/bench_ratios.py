@@ -38,12 +38,15 @@ for b in rows:
 # With a results file (scripts/bench): the mapping table's named figures (issue #3), merged in.
 #   table.lookup.<size>.ratio_vs_rte_hash          bulk lookups, every key present
 #   table.lookup.<size>.writer.ratio_vs_rte_hash   the same with a writer updating meanwhile
-#   table.lookup.<size>.kept_under_writer          our readers' rate with the writer / without
+#   table.lookup.<size>.kept_under_writer          our readers' rate while the writer writes /
+#                                                  while it only polls (the "kept" counter)
 # A third argument names the figures' kind to take from this report: "ratios" (the first two) or
 # "kept" (the third, from a run with repetitions); default both.
 kinds = sys.argv[3].split(",") if len(sys.argv) > 3 else ["ratios", "kept"]
 if len(sys.argv) > 2:
-    by_name = {b["name"]: b.get("items_per_second", 0.0) for b in rows}
+    # A /writer case's rate is the readers' rate while the writer writes.
+    by_name = {b["name"]: b.get("writing_items_per_s", b.get("items_per_second", 0.0)) for b in rows}
+    kept = {b["name"]: b["kept"] for b in rows if "kept" in b}
     figures = {}
     for name, rate in by_name.items():
         parts = name.split("/")
@@ -55,8 +58,8 @@ if len(sys.argv) > 2:
         key = f"table.lookup.{size}" + (".writer" if writer else "")
         if peer and "ratios" in kinds:
             figures[f"{key}.ratio_vs_rte_hash"] = round(rate / peer, 2)
-        if writer and "kept" in kinds and by_name.get(f"MappingTable/{parts[1]}/hit100"):
-            figures[f"table.lookup.{size}.kept_under_writer"] = round(rate / by_name[f"MappingTable/{parts[1]}/hit100"], 3)
+        if writer and "kept" in kinds and name in kept:
+            figures[f"table.lookup.{size}.kept_under_writer"] = round(kept[name], 3)
     if figures:
         try:
             with open(sys.argv[2]) as f:
