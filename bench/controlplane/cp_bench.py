@@ -17,7 +17,11 @@ its segment, dstm-server with ANONYMOUS nodes in front of it, and the load tools
   server.idle_rss_mib                 dstm-server's RSS while they are held
   server.idle_kib_per_session         (RSS held - RSS before) / sessions, and the 100k projection
 
-Kea 2.0 memfile's published 11.7k leases/s is the peer the issue names (target: twice that).
+Kea 2.0 memfile's published 11.7k leases/s is the peer the issue names (target: twice that);
+once our processes are stopped, Kea itself is measured on this machine (kea_peer.py):
+
+  server.peer_kea_memfile_leases_per_s  Debian's kea-dhcp4 (memfile) under perfdhcp, DORA/s
+  server.allocs_ratio_vs_kea_memfile    server.allocs_per_s / that
 
 usage: cp_bench.py BUILD_DIR RESULTS_JSON [--quick]
 """
@@ -33,7 +37,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "dataplane"))
+sys.path.insert(0, HERE)
 import dp_bench  # noqa: E402  (traffic profile and dataplane configuration)
+import kea_peer  # noqa: E402
 
 
 def free_port():
@@ -204,6 +210,16 @@ socket = "{work}/server.sock"
             for name in (shm, shm + "-stats"):
                 if os.path.exists(f"/dev/shm/{name}"):
                     os.unlink(f"/dev/shm/{name}")
+    # The peer, with the machine to itself (both vCPUs), as in its own benchmarks.
+    kea_rate, detail = kea_peer.kea_leases_per_s(3 if opts.quick else 10)
+    if kea_rate is None:
+        print(f"  server.peer_kea_memfile_leases_per_s: not measured: {detail}")
+    else:
+        ratio = alloc["per_s"] / kea_rate
+        print(f"  server.peer_kea_memfile_leases_per_s: {kea_rate:.0f} ({detail})")
+        print(f"  server.allocs_ratio_vs_kea_memfile: {ratio:.2f}   target >= 2")
+        results["server.peer_kea_memfile_leases_per_s"] = round(kea_rate)
+        results["server.allocs_ratio_vs_kea_memfile"] = round(ratio, 3)
     results["agent.tsp_create_to_applied_p99_us"] = agent_lat["p99_us"]
     results["server.allocs_per_s"] = round(alloc["per_s"])
     results["server.alloc_p99_ms"] = round(alloc["create_p99_us"] / 1000, 2)

@@ -17,6 +17,12 @@ DSTM_BUILD_PACKAGES=(
   openssl                                         # tests/integration/controlplane: throwaway CA and certificates for TLS
 )
 
+# Only scripts/bench: the peer dstm-server's allocation rate is compared with (Kea's DHCPv4
+# server and its load tool perfdhcp; Debian's default Kea configuration listens on no interface).
+DSTM_BENCH_PACKAGES=(
+  kea-dhcp4-server kea-admin                      # kea-dhcp4 (memfile) and perfdhcp: bench/controlplane/kea_peer.py
+)
+
 # ensure_packages PKG...: apt-get installs the ones that are missing; silent when all are present.
 ensure_packages() {
   local missing=() p
