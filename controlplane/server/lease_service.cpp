@@ -327,23 +327,30 @@ void LeaseService::configure_tep(const lease::Lease& l, const tspnet::SessionPtr
                }
                // Nothing half-done survives (issue #5): free the address and drop the lease.
                ++counters_.tep_failures;
-               std::vector<std::function<void(bool)>> waiting;
-               if (still_ours) {
-                 waiting = std::move(it->second.on_confirmed);
-                 erase_state(it);
-                 allocator_.release(l.ipv4);
-                 // An unanswered create may still have been applied: take it back (the row
-                 // stays as a tombstone until the TEP confirmed).
-                 if (code == 0) {
-                   put(tombstone(l), [](bool) {});
-                   tep_delete(l.tep, l);
-                 } else {
-                   remove(l.ipv4);
-                 }
-               }
                log::warning("allocation of " + l.ipv4.to_string() + " to " + l.ipv6.to_string() + " failed: " + detail);
-               answer(Status::kTepConfigError, std::nullopt, detail);
-               for (auto& w : waiting) w(false);
+               if (!still_ours) return answer(Status::kTepConfigError, std::nullopt, detail);
+               auto waiting = std::move(it->second.on_confirmed);
+               erase_state(it);
+               allocator_.release(l.ipv4);
+               // The node hears 307 only once the lease row is durably gone: answered earlier, a
+               // crash before the removal committed would bring the lease back at start-up and
+               // push it to the TEP for a node that was told it has none.
+               auto finish = [this, l, answer, detail, waiting = std::move(waiting)](bool durable) {
+                 if (!durable) {
+                   ++counters_.store_failures;
+                   log::error("lease " + l.ipv4.to_string() + ": could not record the failed allocation's removal");
+                 }
+                 answer(Status::kTepConfigError, std::nullopt, detail);
+                 for (auto& w : waiting) w(false);
+               };
+               // An unanswered create may still have been applied: take it back (the row stays
+               // as a tombstone until the TEP confirmed the delete).
+               if (code == 0) {
+                 put(tombstone(l), std::move(finish));
+                 tep_delete(l.tep, l);
+               } else {
+                 remove(l.ipv4, std::move(finish));
+               }
              });
   (void)session;
 }

@@ -611,8 +611,14 @@ def tep_not_running(env):
     check(replies and replies[0]["code"] == 307, f"expected 307, got exit {rc}, {out!r} {err!r}")
     check(elapsed < 1.0 + 2.0, f"307 took {elapsed:.1f} s with a TEP timeout of 1 s")
     eq(server.leases(), {}, "leases after a failed allocation")
-    eq(server.ctl("show", "pools")["pools"][0]["used"], 0, "pool used")
+    # Unanswered, the create may have been applied: what is durable before the 307 is a
+    # tombstone (a delete still owed to the TEP), not a lease.
+    eq(server.store_rows(), 1, "store rows (the tombstone) the moment the node has its 307")
     eq(server.counters()["tep-failures"], 1, "server counter tep-failures")
+    server.kill9()
+    server.start()
+    eq(server.leases(), {}, "leases after kill -9 and restart")
+    eq(server.ctl("show", "pools")["pools"][0]["used"], 0, "pool used")
 
 
 @case
@@ -624,7 +630,12 @@ def tep_without_dataplane(env):
     check(replies and replies[0]["code"] == 307, f"expected 307, got exit {rc}, {out!r} {err!r}")
     # The agent's own apply timeout (0.6 s) answers first, well before the server's 3 s.
     check(elapsed < 2.5, f"307 took {elapsed:.1f} s: the agent's apply timeout is 0.6 s")
-    eq(server.leases(), {}, "server leases")
+    # The 307 leaves only once the lease row is durably gone: killed right after, the server
+    # has no lease to bring back and push to the TEP.
+    eq(server.store_rows(), 0, "lease rows the moment the node has its 307")
+    server.kill9()
+    server.start()
+    eq(server.leases(), {}, "server leases (after kill -9 and restart)")
     eq(agent.mappings(), {}, "agent mappings after an undone create")
     eq(agent.tsp()["apply_timeouts"], 1, "agent tsp.apply_timeouts")
     # A dataplane that shows up later gets nothing stale.
@@ -634,6 +645,31 @@ def tep_without_dataplane(env):
     dp.wait_table({}, what="a late dataplane's table")
     r = allocate(server, "2001:db8:ff::2")
     dp.wait_table({r["client4"]: "2001:db8:ff::2"})
+
+
+@case
+def tep_failure_answered_once_removed(env):
+    """The node hears 307 only once its lease row is durably gone: answered before, a crash in
+    between would bring the lease back at start-up and push it to the TEP. Another connection
+    holds the store's write lock while the TEP's 307 comes back; the node's answer must wait
+    for it."""
+    agent, dp, server = stack(env, dataplane=False, tep_timeout_ms=3000)
+    result = {}
+    t = threading.Thread(target=lambda: result.update(r=node(server, "create", "2001:db8:ff::3")))
+    t.start()
+    wait_for(lambda: server.store_rows() == 1, 3, "the lease row to be committed", server.store_rows)
+    db = sqlite3.connect(server.store, timeout=5, isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")  # the write lock; the agent's 307 comes 0.6 s after the create
+    time.sleep(1.5)
+    answered_while_locked = not t.is_alive()
+    db.execute("ROLLBACK")
+    db.close()
+    t.join(20)
+    rc, replies, out, err = result["r"]
+    check(replies and replies[0]["code"] == 307, f"expected 307, got exit {rc}, {out!r} {err!r}")
+    check(not answered_while_locked, "the node had its 307 before the lease row could be removed")
+    eq(server.store_rows(), 0, "lease rows once the node has its 307")
+    eq(server.leases(), {}, "server leases")
 
 
 # --- 7-9: restarts -----------------------------------------------------------------------------
