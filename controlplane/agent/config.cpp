@@ -14,7 +14,7 @@ constexpr std::string_view kTables[] = {"tsp", "tep", "store", "dataplane", "con
 constexpr std::string_view kValueKeys[] = {
     "tsp.listen", "tsp.udp", "tsp.mechanisms", "tsp.allow_anonymous", "tsp.users_file",
     "tsp.tls_cert", "tsp.tls_key", "tsp.tls_client_ca", "tsp.tls_require_client_cert",
-    "tsp.allow", "tsp.handshake_timeout_ms", "tsp.max_sessions", "tsp.realm",
+    "tsp.allow", "tsp.handshake_timeout_ms", "tsp.max_sessions", "tsp.realm", "tsp.auth_failures_before_backoff",
     "tep.ipv4", "tep.ipv6", "tep.pools",
     "store.path",
     "dataplane.shm", "dataplane.ring_capacity", "dataplane.apply_timeout_ms",
@@ -45,6 +45,7 @@ void read_tsp(const toml::table& root, config::Errors& errors, AgentConfig& cfg)
   }
   s.integer_into("handshake_timeout_ms", 100, 600000, cfg.handshake_timeout_ms);
   s.integer_into("max_sessions", 1, 100000, cfg.max_sessions);
+  s.integer_into("auth_failures_before_backoff", 1, 1000, cfg.auth_failures_before_backoff);
 }
 
 void read_tep(const toml::table& root, config::Errors& errors, AgentConfig& cfg) {

@@ -35,6 +35,7 @@ struct AgentConfig : tspnet::TspSettings {
   std::vector<SourcePrefix> allow;     // required: who may configure this TEP
   std::uint32_t handshake_timeout_ms = 10000;
   std::uint32_t max_sessions = 64;
+  int auth_failures_before_backoff = 5;  // failed authentications or TLS handshakes per source
   // [tep]
   net::Ipv4Address tep_ipv4{};
   net::Ipv6Address tep_ipv6{};

@@ -72,6 +72,7 @@ tspnet::ListenerConfig listener_config(const AgentConfig& config) {
   l.tls = config.tls;
   l.allow = [&config](const std::string& peer) { return config.source_allowed(peer); };
   l.max_sessions = config.max_sessions;
+  l.auth_failures_before_backoff = config.auth_failures_before_backoff;
   return l;
 }
 

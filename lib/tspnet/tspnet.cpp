@@ -116,7 +116,7 @@ struct Listener::Shared {
       why = "per-/64 session cap reached";
     } else if (auto it = backoff.find(key); it != backoff.end() && it->second.blocked_until > now_ms()) {
       ++counters.refused_backoff;
-      why = "backing off after repeated authentication failures";
+      why = "backing off after repeated failed authentications or TLS handshakes";
     }
     if (why != nullptr) {
       log::warning(config.name + ": refused " + transport + " from " + peer + " (" + why + ")");
@@ -128,13 +128,23 @@ struct Listener::Shared {
 
   void auth_failed(const std::string& peer) {
     ++counters.auth_failures;
+    failed_attempt(peer);
+  }
+  // A failed TLS handshake (bad or missing client certificate, not TLS at all, the deadline
+  // passed) is a failed attempt to get in too: otherwise a source could try certificates, or
+  // hold handshakes open, without ever meeting the back-off that guards passwords.
+  void tls_failed(const std::string& peer) {
+    ++counters.tls_failures;
+    failed_attempt(peer);
+  }
+  void failed_attempt(const std::string& peer) {
     auto& b = backoff[source_key(peer)];
     if (++b.failures < config.auth_failures_before_backoff) return;
     b.next_ms = b.next_ms == 0 ? config.backoff_initial_ms : std::min(b.next_ms * 2, config.backoff_max_ms);
     b.blocked_until = now_ms() + b.next_ms;
     b.failures = 0;
     log::warning(config.name + ": " + source_key(peer) + " refused for " + std::to_string(b.next_ms) +
-                 " ms after repeated authentication failures");
+                 " ms after repeated failed authentications or TLS handshakes");
   }
 
   void registered(const SessionPtr& s) {
@@ -262,7 +272,7 @@ class TcpSession final : public Session, public std::enable_shared_from_this<Tcp
     tls.async_handshake(asio::ssl::stream_base::server, [self, &tls](asio::error_code ec) {
       if (self->closed_) return;
       if (ec || self->tls_timed_out_) {
-        ++self->shared_->counters.tls_failures;
+        self->shared_->tls_failed(self->peer());
         log::warning(self->shared_->config.name + " " + self->label_ + ": TLS handshake failed (" +
                      (self->tls_timed_out_ ? std::string("deadline passed") : ec.message()) + ")");
         return self->close();

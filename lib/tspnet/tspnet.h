@@ -40,8 +40,9 @@ struct ListenerConfig {
   std::function<bool(const std::string&)> allow;
   std::size_t max_sessions = 64;
   std::size_t max_per_64 = 0;  // live sessions per source /64 (IPv4: per address); 0 = no cap
-  // Back-off: after `auth_failures_before_backoff` failed authentications from one source
-  // /64, its new connections are refused for backoff_initial_ms, doubling up to backoff_max_ms.
+  // Back-off: after `auth_failures_before_backoff` failed authentications or TLS handshakes
+  // from one source /64, its new connections are refused for backoff_initial_ms, doubling up to
+  // backoff_max_ms.
   int auth_failures_before_backoff = 5;
   std::uint64_t backoff_initial_ms = 1000;
   std::uint64_t backoff_max_ms = 300000;

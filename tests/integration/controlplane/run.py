@@ -900,7 +900,10 @@ def tls_client_without_certificate_refused(env):
     create is answered 307 with nothing kept. A plain-TCP TEP client fails the same way, and a
     silent one at the handshake deadline."""
     certs = make_certs(env)
-    agent = Agent(env, extra_tsp=agent_tls_keys(certs) + "handshake_timeout_ms = 500\n").start()
+    # No back-off here (the next case has it): the server's TEP client keeps failing from the
+    # same address the checks below connect from.
+    agent = Agent(env, extra_tsp=agent_tls_keys(certs) + "handshake_timeout_ms = 500\n"
+                  "auth_failures_before_backoff = 1000\n").start()
     dp = Dataplane(env, agent.shm)
     server = Server(env, agent.port, tep_timeout_ms=1000, extra_tep=f'tls_ca = "{certs["ca"]}"').start()
     rc, replies, out, err = node(server, "create", "2001:db8:c2::1")
@@ -934,6 +937,34 @@ def tls_client_without_certificate_refused(env):
         waited = time.monotonic() - t0
     check(0.3 < waited < 5, f"the silent client was closed after {waited:.2f} s, expected about 0.5 s")
     wait_for(lambda: agent.tsp()["tls_failures"] == failures + 1, 5, "the agent to count the missed deadline")
+
+
+@case
+def tls_failures_back_off(env):
+    """Failed TLS handshakes count towards the back-off that guards passwords: after
+    auth_failures_before_backoff of them a source's connections are refused before any
+    handshake, until the back-off ends."""
+    certs = make_certs(env)
+    agent = Agent(env, extra_tsp=agent_tls_keys(certs) + "auth_failures_before_backoff = 3\n").start()
+
+    def not_tls():  # plain bytes on the TLS port: the handshake fails at once
+        with socket.create_connection(("127.0.0.1", agent.port), timeout=10) as c:
+            try:
+                c.sendall(b"VERSION=2.0.0\r\n")
+                return c.recv(100)
+            except ConnectionResetError:  # closed with our bytes unread
+                return b""
+    for i in range(3):
+        not_tls()
+        wait_for(lambda: agent.tsp()["tls_failures"] == i + 1, 5, f"tls_failures to reach {i + 1}", agent.tsp)
+    refused0 = agent.tsp()["connections_refused"]
+    eq(not_tls(), b"", "what a backed-off source gets")
+    eq(agent.tsp()["connections_refused"], refused0 + 1, "agent tsp.connections_refused (back-off)")
+    eq(agent.tsp()["tls_failures"], 3, "agent tsp.tls_failures (no handshake tried while backing off)")
+    # The back-off (1 s at first) ends: the next attempt reaches the handshake again.
+    time.sleep(1.2)
+    not_tls()
+    wait_for(lambda: agent.tsp()["tls_failures"] == 4, 5, "a handshake after the back-off", agent.tsp)
 
 
 @case
