@@ -143,10 +143,14 @@ void read_teps(const toml::table& root, config::Errors& errors, ServerConfig& cf
         if (t.password.empty()) s.fail_key("password_file", t.password_file + " is empty");
       }
     }
+    read_tep_tls(s, t);
     if (auto m = s.string("mechanism")) {
       auto mech = tsp::sasl::mechanism_from_name(*m);
-      if (!mech || *mech == tsp::sasl::Mechanism::kPlain || *mech == tsp::sasl::Mechanism::kAnonymous) {
-        s.fail_key("mechanism", "'" + *m + "' is not SCRAM-SHA-256 or DIGEST-MD5");
+      if (!mech || *mech == tsp::sasl::Mechanism::kAnonymous) {
+        s.fail_key("mechanism", "'" + *m + "' is not SCRAM-SHA-256, DIGEST-MD5 or PLAIN");
+      } else if (*mech == tsp::sasl::Mechanism::kPlain && !t.tls) {
+        // PLAIN sends the password itself: only inside TLS (the same rule as the node listener).
+        s.fail_key("mechanism", "PLAIN needs tls_ca: it sends the password in clear text");
       } else {
         t.mechanism = *mech;
       }
@@ -154,7 +158,6 @@ void read_teps(const toml::table& root, config::Errors& errors, ServerConfig& cf
     if (auto serves = s.ipv6_prefixes("serves", false)) t.serves = std::move(*serves);
     s.integer_into("timeout_ms", 10, 60000, t.timeout_ms);
     s.integer_into("connections", 1, 64, t.connections);
-    read_tep_tls(s, t);
     cfg.teps.push_back(std::move(t));
   }
 }

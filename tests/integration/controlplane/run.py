@@ -894,6 +894,24 @@ def tls_with_client_certificates(env):
 
 
 @case
+def tls_tep_link_with_plain(env):
+    """A [[tep]] may use PLAIN over TLS (and only then: the config refuses it without tls_ca):
+    the agent offers PLAIN on its TLS listener, the server logs in with it, an allocation goes
+    through."""
+    certs = make_certs(env)
+    agent = Agent(env, extra_tsp=agent_tls_keys(certs, client_ca=False) + 'mechanisms = ["PLAIN"]\n').start()
+    dp = Dataplane(env, agent.shm)
+    server = Server(env, agent.port, extra_tep=f'tls_ca = "{certs["ca"]}"\ntls_server_name = "tep.test"\n'
+                                               'mechanism = "PLAIN"').start()
+    server.wait_tep_up()
+    wait_for(lambda: agent.status()["dataplane"]["attached"], 5, "the dataplane to attach")
+    r = allocate(server, "2001:db8:c3::1")
+    dp.wait_table({r["client4"]: "2001:db8:c3::1"})
+    check(f"authenticated as '{TEP_USER}' (PLAIN)" in env.tail(agent.log, 200),
+          "the agent's log does not show a PLAIN login:\n" + env.tail(agent.log))
+
+
+@case
 def tls_client_without_certificate_refused(env):
     """The agent requires a client certificate and the server's [[tep]] has only tls_ca: every
     TLS handshake is refused (counted in tls_failures), the TEP never comes up and a node's

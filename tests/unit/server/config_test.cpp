@@ -77,6 +77,13 @@ TEST_CASE("server config: errors name file, line and key", "[server][config]") {
   std::string plain = t;
   plain.replace(plain.find("[tsp]\n") + 6, 0, "mechanisms = [\"PLAIN\"]\n");
   CHECK(error_of(plain).find("PLAIN is refused") != std::string::npos);
+  std::string tep_plain = t + "mechanism = \"PLAIN\"\n";
+  CHECK(error_of(tep_plain) == "server.toml:10: tep[0].mechanism: PLAIN needs tls_ca: it sends the password in clear text");
+  CHECK(error_of(t + "mechanism = \"ANONYMOUS\"\n") ==
+        "server.toml:10: tep[0].mechanism: 'ANONYMOUS' is not SCRAM-SHA-256, DIGEST-MD5 or PLAIN");
+  auto over_tls = parse_config(tep_plain + "tls_ca = \"/etc/dstm/ca.pem\"\n", "server.toml", false);
+  REQUIRE(over_tls);
+  CHECK(over_tls->teps[0].mechanism == tsp::sasl::Mechanism::kPlain);
   std::string ep = t;
   ep.replace(ep.find("[2001:db8:1::1]:3653"), 20, "2001:db8:1::1:3653");
   CHECK(error_of(ep).find("tep[0].endpoint: '2001:db8:1::1:3653' is not ADDRESS[:PORT]") != std::string::npos);
