@@ -54,6 +54,11 @@ RudpServerPeer::Verdict RudpServerPeer::classify(const RudpHeader& header) {
   return Verdict::kProcess;
 }
 
+bool RudpServerPeer::is_restart(const RudpHeader& header, std::string_view payload) const {
+  return last_ && header.sequence == kRudpInitialSequence && payload.starts_with("VERSION=") &&
+         sequence_after(last_->sequence, kRudpControlMask | ((kRudpInitialSequence + 1) & 0x0FFFFFFFu));
+}
+
 std::string RudpServerPeer::reply(std::string_view payload) {
   cached_reply_ = encode_rudp(last_.value_or(RudpHeader{}), payload);
   awaiting_ = false;

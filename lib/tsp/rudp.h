@@ -45,6 +45,12 @@ class RudpServerPeer {
   // The reply to the request last classified kProcess: header echoed + payload. Cached.
   std::string reply(std::string_view payload);
   const std::string& cached_reply() const { return cached_reply_; }
+  // A new client on this peer's address and port: the initial sequence carrying VERSION= after
+  // the session got past its second request. The kernel may give a restarted client the port
+  // its predecessor had; its requests would otherwise all look like stale retransmissions of a
+  // session that stays open for its lease. (Only a first request delayed by more than a full
+  // retransmission cycle and reordered behind two later ones could look the same.)
+  bool is_restart(const RudpHeader& header, std::string_view payload) const;
   bool awaiting_reply() const { return awaiting_; }
 
  private:

@@ -140,6 +140,7 @@ class Listener {
   struct UdpEndpoint;
   void accept_next(asio::ip::tcp::acceptor& acceptor);
   void receive_next(UdpEndpoint& udp);
+  void on_datagram(UdpEndpoint& udp, std::size_t size);
   std::shared_ptr<Shared> shared_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   std::vector<std::unique_ptr<UdpEndpoint>> udp_;

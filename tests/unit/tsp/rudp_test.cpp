@@ -34,6 +34,23 @@ TEST_CASE("server peer answers duplicates from its cache and drops stale ones", 
   CHECK(peer.classify(RudpHeader{0x000000f2u, 0}) == RudpServerPeer::Verdict::kDrop);
 }
 
+TEST_CASE("server peer tells a new client on its port from a late first request", "[tsp][rudp]") {
+  RudpServerPeer peer;
+  const RudpHeader initial{0xf00000f0u, 10};
+  CHECK_FALSE(peer.is_restart(initial, "VERSION=2.0.0\r\n"));  // nothing seen yet: just new
+  REQUIRE(peer.classify(initial) == RudpServerPeer::Verdict::kProcess);
+  peer.reply("CAPABILITY TUNNEL=V4V6 AUTH=ANONYMOUS\r\n");
+  CHECK_FALSE(peer.is_restart(initial, "VERSION=2.0.0\r\n"));  // a retransmission of it
+  REQUIRE(peer.classify(RudpHeader{0xf00000f1u, 20}) == RudpServerPeer::Verdict::kProcess);
+  peer.reply("200 Success\r\n");
+  CHECK_FALSE(peer.is_restart(initial, "VERSION=2.0.0\r\n"));  // one request on: still ambiguous
+  REQUIRE(peer.classify(RudpHeader{0xf00000f2u, 30}) == RudpServerPeer::Verdict::kProcess);
+  peer.reply("Content-length: 0\r\n");
+  CHECK(peer.is_restart(RudpHeader{0xf00000f0u, 5}, "VERSION=2.0.0\r\n"));
+  CHECK_FALSE(peer.is_restart(RudpHeader{0xf00000f0u, 5}, "AUTHENTICATE ANONYMOUS\r\n"));
+  CHECK_FALSE(peer.is_restart(RudpHeader{0xf00000f3u, 40}, "VERSION=2.0.0\r\n"));
+}
+
 TEST_CASE("server peer follows 28-bit sequence wrap-around", "[tsp][rudp]") {
   RudpServerPeer peer;
   REQUIRE(peer.classify(RudpHeader{0xffffffffu - 0, 0}) == RudpServerPeer::Verdict::kProcess);
