@@ -7,6 +7,9 @@
 //          kept-open session until --count renewals are done: renewals/s, latency.
 //   idle   --count nodes allocate and stay connected, silent, until --hold-s passes; with
 //          --server-pid the server's RSS is read while they are held.
+// --udp: the nodes speak TSP over reliable UDP (RUDP, one connected socket each, requests
+// retransmitted on lib/tsp's RudpClientPeer schedule), as gogoCLIENT does by default; alloc and
+// renew only (an idle node over UDP holds no socket at the server).
 // Prints one JSON object; exit 0 when every request was answered 200.
 #include <asio.hpp>
 
@@ -28,6 +31,7 @@ namespace {
 
 using namespace dstm;
 using asio::ip::tcp;
+using asio::ip::udp;
 
 std::uint64_t now_us() {
   using namespace std::chrono;
@@ -44,6 +48,7 @@ struct Options {
   std::uint64_t duration_s = 60;  // stop anyway after this long
   std::uint64_t hold_s = 5;
   bool keep = false;
+  bool udp = false;
   std::string ipv6_prefix = "2001:db8:f000::";
   std::uint64_t first_node = 1;
   tsp::sasl::Mechanism mechanism = tsp::sasl::Mechanism::kAnonymous;
@@ -54,7 +59,7 @@ struct Options {
 struct Stats {
   std::vector<std::uint64_t> create_us;  // create sent -> 200 received
   std::vector<std::uint64_t> full_us;    // connect -> offer accepted
-  std::uint64_t ok = 0, errors = 0, connect_failures = 0, renewals = 0, held = 0;
+  std::uint64_t ok = 0, errors = 0, connect_failures = 0, renewals = 0, held = 0, retransmits = 0;
   std::map<int, std::uint64_t> codes;
 };
 
@@ -83,9 +88,11 @@ net::Ipv6Address node_address(const Options& o, std::uint64_t n) {
 
 class Node : public std::enable_shared_from_this<Node> {
  public:
-  Node(Run& run, std::uint64_t index) : run_(run), index_(index), socket_(run.io) {}
+  Node(Run& run, std::uint64_t index)
+      : run_(run), index_(index), socket_(run.io), udp_socket_(run.io), retransmit_(run.io) {}
 
   void start() {
+    if (run_.o.udp) return start_udp();
     const auto& src = run_.o.sources[index_ % run_.o.sources.size()];
     asio::error_code ec;
     socket_.open(tcp::v4(), ec);
@@ -111,6 +118,8 @@ class Node : public std::enable_shared_from_this<Node> {
   void close() {
     asio::error_code ignored;
     socket_.close(ignored);
+    udp_socket_.close(ignored);
+    retransmit_.cancel();
   }
 
  private:
@@ -126,6 +135,67 @@ class Node : public std::enable_shared_from_this<Node> {
     }
     --run_.live;
     run_.maybe_start();
+  }
+
+  // RUDP: a connected UDP socket, the same session in datagram mode.
+  void start_udp() {
+    const auto& src = run_.o.sources[index_ % run_.o.sources.size()];
+    asio::error_code ec;
+    udp_socket_.open(udp::v4(), ec);
+    if (!ec && run_.o.sources.size() > 1) udp_socket_.bind(udp::endpoint(asio::ip::make_address(src), 0), ec);
+    if (!ec) udp_socket_.connect(udp::endpoint(asio::ip::make_address(run_.o.host), run_.o.port), ec);
+    if (ec) return fail_connect();
+    t_connect_ = now_us();
+    tsp::ClientSessionConfig cfg;
+    cfg.mechanisms = {run_.o.mechanism};
+    cfg.credentials = {run_.o.user, run_.o.password};
+    cfg.digest_host = run_.o.host;
+    session_ = std::make_unique<tsp::ClientSession>(cfg, run_.nonces, tsp::Transport::kDatagram);
+    session_->start();
+    flush();
+    read_udp();
+  }
+
+  void read_udp() {
+    auto self = shared_from_this();
+    udp_socket_.async_receive(asio::buffer(buf_), [self](asio::error_code ec, std::size_t n) {
+      if (self->closed_) return;
+      if (ec) {
+        self->closed_ = true;
+        if (!self->done_) ++self->run_.stats.errors;
+        return self->done_node();
+      }
+      // A header-only reply is an acknowledgement the session must see too.
+      if (auto payload = self->rudp_.accept(std::string_view(self->buf_.data(), n))) {
+        self->retransmit_.cancel();
+        self->session_->on_input(*payload);
+        self->events();
+        self->flush();
+      }
+      if (!self->closed_) self->read_udp();
+    });
+  }
+
+  // Sends the outstanding request again on RudpClientPeer's schedule; out of tries: an error.
+  void arm_retransmit() {
+    const auto due = rudp_.retransmit_deadline();
+    if (!due) return;
+    const auto now_ms = static_cast<std::uint32_t>(now_us() / 1000);
+    retransmit_.expires_after(std::chrono::milliseconds(*due > now_ms ? *due - now_ms : 0));
+    auto self = shared_from_this();
+    retransmit_.async_wait([self](asio::error_code ec) {
+      if (ec || self->closed_) return;
+      auto again = self->rudp_.retransmit(static_cast<std::uint32_t>(now_us() / 1000));
+      if (!again) {
+        self->closed_ = true;
+        ++self->run_.stats.errors;
+        return self->done_node();
+      }
+      ++self->run_.stats.retransmits;
+      self->out_.push_back(std::move(*again));
+      self->write_next();
+      self->arm_retransmit();
+    });
   }
 
   void read() {
@@ -147,13 +217,24 @@ class Node : public std::enable_shared_from_this<Node> {
   }
 
   void flush() {
-    for (auto& w : session_->take_writes()) out_.push_back(std::move(w));
+    for (auto& w : session_->take_writes()) {
+      out_.push_back(run_.o.udp ? rudp_.send(w, static_cast<std::uint32_t>(now_us() / 1000)) : std::move(w));
+    }
+    if (run_.o.udp) arm_retransmit();
     write_next();
   }
   void write_next() {
     if (writing_ || out_.empty() || closed_) return;
     writing_ = true;
     auto self = shared_from_this();
+    if (run_.o.udp) {
+      udp_socket_.async_send(asio::buffer(out_.front()), [self](asio::error_code, std::size_t) {
+        self->writing_ = false;
+        self->out_.pop_front();
+        self->write_next();
+      });
+      return;
+    }
     asio::async_write(socket_, asio::buffer(out_.front()), [self](asio::error_code ec, std::size_t) {
       self->writing_ = false;
       self->out_.pop_front();
@@ -252,8 +333,11 @@ class Node : public std::enable_shared_from_this<Node> {
   Run& run_;
   std::uint64_t index_;
   tcp::socket socket_;
+  udp::socket udp_socket_;
+  tsp::RudpClientPeer rudp_;
+  asio::steady_timer retransmit_;
   std::unique_ptr<tsp::ClientSession> session_;
-  std::array<char, 2048> buf_{};
+  std::array<char, 8192> buf_{};
   std::deque<std::string> out_;
   bool writing_ = false, closed_ = false, done_ = false, deleting_ = false, counted_live_ = true;
   std::string leased_;
@@ -311,7 +395,7 @@ long rss_kib(long pid) {
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "dstm-perf: %s\n"
-               "usage: dstm-perf [--mode alloc|renew|idle] --connect HOST:PORT [--source A]... [--concurrency N]\n"
+               "usage: dstm-perf [--mode alloc|renew|idle] --connect HOST:PORT [--udp] [--source A]... [--concurrency N]\n"
                "                 [--count N] [--duration-s S] [--hold-s S] [--keep] [--ipv6-prefix P] [--first-node N]\n"
                "                 [--mechanism ANONYMOUS|DIGEST-MD5|SCRAM-SHA-256 --user U --password P] [--server-pid PID]\n",
                why);
@@ -346,6 +430,7 @@ int main(int argc, char** argv) {
     else if (a == "--duration-s") o.duration_s = std::stoul(value());
     else if (a == "--hold-s") o.hold_s = std::stoul(value());
     else if (a == "--keep") o.keep = true;
+    else if (a == "--udp") o.udp = true;
     else if (a == "--ipv6-prefix") o.ipv6_prefix = value();
     else if (a == "--first-node") o.first_node = std::stoull(value());
     else if (a == "--mechanism") {
@@ -360,6 +445,7 @@ int main(int argc, char** argv) {
   }
   if (o.mode != "alloc" && o.mode != "renew" && o.mode != "idle") usage("--mode alloc|renew|idle");
   if (!net::Ipv6Address::parse(o.ipv6_prefix)) usage("--ipv6-prefix must be an IPv6 address");
+  if (o.udp && o.mode == "idle") usage("--udp is for alloc and renew (an idle RUDP node holds no server socket)");
   run.t0 = now_us();
   run.maybe_start();
   long rss_held = -1;
@@ -390,12 +476,13 @@ int main(int argc, char** argv) {
   const double rate = o.mode == "renew" ? static_cast<double>(s.renewals) / secs
                                         : static_cast<double>(s.full_us.size()) / secs;
   std::printf("{\"mode\": \"%s\", \"seconds\": %.3f, \"ok\": %llu, \"errors\": %llu, \"connect_failures\": %llu, "
-              "\"allocations\": %zu, \"renewals\": %llu, \"held\": %llu, \"per_s\": %.0f, "
+              "\"allocations\": %zu, \"renewals\": %llu, \"held\": %llu, \"retransmits\": %llu, \"per_s\": %.0f, "
               "\"create_p50_us\": %llu, \"create_p99_us\": %llu, \"full_p50_us\": %llu, \"full_p99_us\": %llu, "
               "\"server_rss_kib\": %ld, \"codes\": {",
               o.mode.c_str(), secs, static_cast<unsigned long long>(s.ok), static_cast<unsigned long long>(s.errors),
               static_cast<unsigned long long>(s.connect_failures), s.full_us.size(),
-              static_cast<unsigned long long>(s.renewals), static_cast<unsigned long long>(s.held), rate,
+              static_cast<unsigned long long>(s.renewals), static_cast<unsigned long long>(s.held),
+              static_cast<unsigned long long>(s.retransmits), rate,
               static_cast<unsigned long long>(percentile(s.create_us, 0.5)),
               static_cast<unsigned long long>(percentile(s.create_us, 0.99)),
               static_cast<unsigned long long>(percentile(s.full_us, 0.5)),
