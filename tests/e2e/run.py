@@ -22,25 +22,18 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import topology as T  # noqa: E402
+from checks import Checks  # noqa: E402
 
 SCAPY = "/usr/bin/python3"
 LIFETIME = 8  # seconds: the client renews at half of it; the expiry case waits for it
 
 
-class Cases:
+class Cases(Checks):
     def __init__(self, verbose):
-        self.passed = self.failed = 0
+        super().__init__()
         self.verbose = verbose
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"pass {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL {name}" + (f"\n    {detail}" if detail else ""))
-        return ok
 
 
 def scapy_send(topo, netns, script):

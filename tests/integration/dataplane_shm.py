@@ -29,6 +29,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "conformance", "lib"))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from checks import Checks  # noqa: E402
 import tep  # noqa: E402
 from tep import IP, from_node, from_internet, to_internet, to_node, forwarded  # noqa: E402
 from scapy.all import UDP, rdpcap, wrpcap  # noqa: E402
@@ -37,20 +39,6 @@ from scapy.config import conf  # noqa: E402
 conf.verb = 0
 EAL = ["-l", "0", "--no-huge", "-m", "256", "--no-shconf", "--no-pci", "--log-level=error"]
 C6X, L4X = "2001:db8:1::99", "192.0.2.99"  # a mapping pushed, then deleted
-
-
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"pass {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL {name}" + (f"\n    {detail}" if detail else ""))
-        return ok
 
 
 def frames(path):

@@ -32,6 +32,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "conformance", "lib"))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from checks import Checks  # noqa: E402
 import tep  # noqa: E402
 from tep import IP, D, L4, from_node, from_internet, to_internet, to_node, forwarded  # noqa: E402
 from scapy.all import UDP, rdpcap, wrpcap  # noqa: E402
@@ -42,20 +44,6 @@ HUGE_SYSFS = "/sys/kernel/mm/hugepages/hugepages-2048kB"
 MEMORY_MB = 256          # the dataplane's -m; dumpcap takes its ring and mbufs from the same pages
 PAGES = 2 * MEMORY_MB // 2  # 2 MiB pages: the dataplane's, dumpcap's, and slack
 CAPTURE = 512            # packets per capture: enough for both directions
-
-
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"pass {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL {name}" + (f"\n    {detail}" if detail else ""))
-        return ok
 
 
 def read_int(path):
