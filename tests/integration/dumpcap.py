@@ -67,8 +67,12 @@ class Hugepages:
         self.original = read_int(f"{HUGE_SYSFS}/nr_hugepages")
         short = PAGES - read_int(f"{HUGE_SYSFS}/free_hugepages")
         if short > 0:
-            with open(f"{HUGE_SYSFS}/nr_hugepages", "w") as f:
-                f.write(str(self.original + short))
+            try:
+                with open(f"{HUGE_SYSFS}/nr_hugepages", "w") as f:
+                    f.write(str(self.original + short))
+            except OSError as e:  # a read-only /sys (some containers)
+                self.original = None
+                return f"cannot reserve 2 MiB pages ({HUGE_SYSFS}/nr_hugepages: {e.strerror})"
             if read_int(f"{HUGE_SYSFS}/free_hugepages") < PAGES:
                 return (f"the kernel gave fewer than {PAGES} free 2 MiB pages "
                         f"(free_hugepages={read_int(f'{HUGE_SYSFS}/free_hugepages')})")
@@ -84,8 +88,11 @@ class Hugepages:
         if self.mounted:
             subprocess.run(["umount", self.mount], capture_output=True)
         if self.original is not None:
-            with open(f"{HUGE_SYSFS}/nr_hugepages", "w") as f:
-                f.write(str(self.original))
+            try:
+                with open(f"{HUGE_SYSFS}/nr_hugepages", "w") as f:
+                    f.write(str(self.original))
+            except OSError:
+                pass  # nothing was reserved
 
 
 def traffic(work):
