@@ -18,6 +18,10 @@ its segment, dstm-server with ANONYMOUS nodes in front of it, and the load tools
   server.idle_sessions_held           dstm-perf idle: allocated sessions held open, silent
   server.idle_rss_mib                 dstm-server's RSS while they are held
   server.idle_kib_per_session         (RSS held - RSS before) / sessions, and the 100k projection
+  server.idle_sessions_held_udp       the same over RUDP from several dstm-perf processes at once
+                                      (no server descriptor per session, so 100,000 fit here),
+  server.idle_udp_rss_mib             with the server's RSS while they are held and
+  server.idle_udp_kib_per_session     (RSS held - RSS before) / sessions
 
 Kea 2.0 memfile's published 11.7k leases/s is the peer the issue names (target: twice that);
 once our processes are stopped, Kea itself is measured on this machine (kea_peer.py):
@@ -137,7 +141,7 @@ max_sessions = 1000000
 max_sessions_per_64 = 0
 dns_servers = ["2001:db8::53"]
 [pool]
-prefixes = ["10.1.0.0/16", "10.2.0.0/15"]
+prefixes = ["10.1.0.0/16", "10.2.0.0/15", "10.4.0.0/14"]
 default_lifetime = 86400
 anonymous_per_64 = 1000000
 anonymous_share = 1.0
@@ -206,6 +210,70 @@ socket = "{work}/server.sock"
             print(f"  server.idle_sessions_held: {idle_run['held']} (server RSS {rss_mib:.0f} MiB while held, "
                   f"{per_session_kib:.1f} KiB per session with its lease; 100k would be {projected_mib:.0f} MiB"
                   f"{'' if idle_run['held'] >= 100000 else f', descriptor limit {hard}'})   target 100,000 under 1 GiB")
+            # 100k idle sessions over RUDP: one server socket for all, so the descriptor limit
+            # binds only each dstm-perf process (16,000 nodes each).
+            udp_target = 2000 if opts.quick else 100000
+            per_proc = 16000
+            def control(cmd):
+                import socket as unix
+                c = unix.socket(unix.AF_UNIX, unix.SOCK_STREAM)
+                c.connect(f"{work}/server.sock")
+                c.sendall((json.dumps({"cmd": cmd}) + "\n").encode())
+                buf = b""
+                while not buf.endswith(b"\n"):
+                    chunk = c.recv(1 << 20)
+                    if not chunk:
+                        break
+                    buf += chunk
+                c.close()
+                return json.loads(buf)["result"]
+            def server_rss_kib():
+                return int(open(f"/proc/{server.pid}/status").read().split("VmRSS:")[1].split()[0])
+            # The TCP idle sessions just closed: wait until the server has let them all go.
+            sessions0 = -1
+            for _ in range(120):
+                now_sessions = control("status")["server"]["tsp_sessions"]
+                if now_sessions == sessions0:
+                    break
+                sessions0 = now_sessions
+                time.sleep(0.5)
+            rss0_kib = server_rss_kib()
+            holders = []
+            for i in range((udp_target + per_proc - 1) // per_proc):
+                n = min(per_proc, udp_target - i * per_proc)
+                holders.append(subprocess.Popen(
+                    [binaries["perf"], "--connect", f"127.0.0.1:{server_port}", "--udp", "--mode", "idle",
+                     "--count", str(n), "--concurrency", "128", "--hold-s", "40", "--duration-s", "600",
+                     "--ipv6-prefix", f"2001:db8:e{i:x}00::", *sum((["--source", s] for s in sources), [])],
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+            # Until all are in (a node given an earlier UDP node's port ends that old session,
+            # so the server's count may stop a little short: then until it stops moving).
+            deadline = time.time() + 600
+            held_udp, last, still = 0, -1, 0
+            while time.time() < deadline:
+                held_udp = control("status")["server"]["tsp_sessions"] - sessions0
+                still = still + 1 if held_udp == last else 0
+                last = held_udp
+                if held_udp >= udp_target or (still >= 4 and held_udp >= 0.9 * udp_target) or \
+                        all(h.poll() is not None for h in holders):
+                    break
+                time.sleep(0.5)
+            udp_rss_kib = server_rss_kib()
+            udp_errors = 0
+            client_held = 0
+            for h in holders:
+                out, _ = h.communicate(timeout=700)
+                try:
+                    udp_errors += json.loads(out)["errors"]
+                    client_held += json.loads(out)["held"]
+                except ValueError:
+                    udp_errors += 1
+            held_udp = client_held  # what the nodes hold; the RSS was read with (nearly) all in
+            udp_per_session_kib = (udp_rss_kib - rss0_kib) / max(1, held_udp)
+            print(f"  server.idle_sessions_held_udp: {held_udp} (from {len(holders)} dstm-perf processes, "
+                  f"{udp_errors} errors; server RSS {udp_rss_kib / 1024:.0f} MiB while held, with every lease of "
+                  f"the runs before; {udp_per_session_kib:.1f} KiB per session with its lease)   "
+                  f"target 100,000 under 1 GiB")
         finally:
             for p in reversed(procs):
                 if p.poll() is None:
@@ -237,6 +305,9 @@ socket = "{work}/server.sock"
     results["server.idle_rss_mib"] = round(rss_mib, 1)
     results["server.idle_kib_per_session"] = round(per_session_kib, 2)
     results["server.idle_100k_projected_mib"] = round(projected_mib)
+    results["server.idle_sessions_held_udp"] = held_udp
+    results["server.idle_udp_rss_mib"] = round(udp_rss_kib / 1024, 1)
+    results["server.idle_udp_kib_per_session"] = round(udp_per_session_kib, 2)
     with open(opts.results, "w") as f:
         json.dump(results, f, indent=2, sort_keys=True)
     return 0
