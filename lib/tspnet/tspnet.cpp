@@ -9,15 +9,13 @@
 
 namespace dstm::tspnet {
 namespace {
+
 // What a UDP listener asks for as its receive buffer (see Listener::start).
 constexpr int kUdpReceiveBuffer = 4 << 20;
 // How often a UDP listener walks its peers to forget the silent and the finished ones.
 constexpr std::uint64_t kUdpSweepIntervalMs = 1000;
 // Datagrams a UDP listener takes from its socket per turn of the event loop, at most.
 constexpr int kUdpDatagramsPerTurn = 64;
-}  // namespace
-
-namespace {
 
 using asio::ip::tcp;
 using asio::ip::udp;
