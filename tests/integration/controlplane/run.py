@@ -19,6 +19,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import sqlite3
 import subprocess
 import sys
@@ -778,6 +779,47 @@ def dataplane_restart(env):
     d = allocate(server, "2001:db8:91::4", user="node4")["client4"]
     expected[d] = "2001:db8:91::4"
     dp2.wait_table(expected)
+
+
+@case
+def udp_new_client_on_the_old_port(env):
+    """Issue #5, RUDP as gogoCLIENT speaks it (tsp-digest.md §1, §2): a node that restarts and
+    is given the port its predecessor had (the kernel reuses ephemeral ports) starts a new
+    session with VERSION at the initial sequence. The server must answer it, although the old
+    session, holding its lease, is still open for that address and port: it used to drop every
+    request of the new node as a stale retransmission."""
+    agent, dp, server = stack(env, anonymous=True)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(3)
+
+    def ask(seq, text):
+        sock.sendto(struct.pack("!II", seq, 1000) + text, ("127.0.0.1", server.port))
+        while True:
+            try:
+                data, _ = sock.recvfrom(65536)
+            except socket.timeout:
+                return None
+            if struct.unpack("!I", data[:4])[0] == seq:
+                return data[8:].decode(errors="replace")
+
+    xml = ('<tunnel action="create" type="v4v6" proxy="no">\r\n <client>\r\n  <address type="ipv6">'
+           '2001:db8:d1::1</address>\r\n  <keepalive interval="30">\r\n    <address type="ipv6">::</address>'
+           '\r\n  </keepalive>\r\n </client>\r\n</tunnel>\r\n')
+    try:
+        for life in ("the first node", "its successor on the same port"):
+            r = ask(0xf00000f0, b"VERSION=2.0.2\r\n")
+            check(r is not None and r.startswith("CAPABILITY "), f"{life}: VERSION answered {r!r}")
+            r = ask(0xf00000f1, b"AUTHENTICATE ANONYMOUS\r\n\x00")
+            check(r == "200 Success\r\n", f"{life}: AUTHENTICATE answered {r!r}")
+            r = ask(0xf00000f2, f"Content-length: {len(xml)}\r\n{xml}".encode())
+            check(r is not None and "200 Success" in r and 'action="info"' in r, f"{life}: create answered {r!r}")
+            # The node vanishes without accept or delete: its session stays, holding the lease.
+    finally:
+        sock.close()
+    eq(list(server.lease_pairs().values()), ["2001:db8:d1::1"], "one lease for the node")
+    check(f"a new client on port" in env.tail(server.log, 200),
+          "the server's log does not say a new client took the old port:\n" + env.tail(server.log))
 
 
 # --- 10-11: authentication and the agent's allow-list -------------------------------------------
