@@ -230,15 +230,7 @@ void AgentControl::handle(const std::string& cmd, const json::Value& args, contr
     return service_.add(*ipv4, *ipv6, Origin::kStatic, "dstmctl", /*replace=*/true, now_ms(),
                         [reply](Answer a) { reply(from_answer(a)); });
   }
-  if (cmd == "reload") {
-    auto changed = reload_();
-    if (!changed) return reply(Response::failure(changed.error()));
-    json::Value list(json::Array{});
-    for (auto& c : *changed) list.push_back(c);
-    json::Value out(json::Object{});
-    out["changed"] = std::move(list);
-    return reply(Response::success(std::move(out)));
-  }
+  if (cmd == "reload") return reply(control::reload_response(reload_()));
   reply(Response::failure("unknown command '" + cmd + "' (the agent knows: status, mappings, counters, "
                           "counters.clear, mapping.add, mapping.del, reload)"));
 }

@@ -200,15 +200,7 @@ void ServerControl::handle(const std::string& cmd, const json::Value& args, cont
     }
     return;
   }
-  if (cmd == "reload") {
-    auto changed = reload_();
-    if (!changed) return reply(Response::failure(changed.error()));
-    json::Value list(json::Array{});
-    for (auto& c : *changed) list.push_back(c);
-    json::Value out(json::Object{});
-    out["changed"] = std::move(list);
-    return reply(Response::success(std::move(out)));
-  }
+  if (cmd == "reload") return reply(control::reload_response(reload_()));
   reply(Response::failure("unknown command '" + cmd + "' (the server knows: status, leases, pools, "
                           "lease.release, teps, sessions, counters, counters.clear, reload)"));
 }

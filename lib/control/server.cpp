@@ -134,4 +134,13 @@ void Server::accept_next() {
   });
 }
 
+Response reload_response(const Expected<std::vector<std::string>, std::string>& changed) {
+  if (!changed) return Response::failure(changed.error());
+  json::Value list(json::Array{});
+  for (const auto& c : *changed) list.push_back(c);
+  json::Value out(json::Object{});
+  out["changed"] = std::move(list);
+  return Response::success(std::move(out));
+}
+
 }  // namespace dstm::control

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "json/json.h"
 #include "util/expected.h"
@@ -28,6 +29,10 @@ struct Response {
   }
 };
 using Reply = std::function<void(Response)>;
+
+// The answer to "reload" (PROTOCOL.md): {"changed": [the keys the daemon named]}, or the
+// reload's error (the old configuration stays in force).
+Response reload_response(const Expected<std::vector<std::string>, std::string>& changed);
 using Handler = std::function<void(const std::string& cmd, const json::Value& args, Reply reply)>;
 
 // Longest request line accepted; longer ones get an error and the connection is closed.
