@@ -114,8 +114,11 @@ Expected<std::vector<std::string>, std::string> reload(const std::string& path, 
   needs_restart(fresh->store_path != live.store_path, "store.path");
   needs_restart(fresh->shm_name != live.shm_name, "dataplane.shm");
   needs_restart(fresh->control_socket != live.control_socket, "control.socket");
-  needs_restart(fresh->mechanisms != live.mechanisms, "tsp.mechanisms");
-  needs_restart(fresh->tls != live.tls, "tsp.tls_*");
+  needs_restart(fresh->handshake_timeout_ms != live.handshake_timeout_ms, "tsp.handshake_timeout_ms");
+  needs_restart(fresh->auth_failures_before_backoff != live.auth_failures_before_backoff,
+                "tsp.auth_failures_before_backoff");
+  needs_restart(fresh->ring_capacity != live.ring_capacity, "dataplane.ring_capacity");
+  for (auto& c : tspnet::restart_changes(*fresh, live)) changed.push_back(std::move(c));
   log::info("reloaded " + path + ": " + std::to_string(changed.size()) + " change(s)");
   for (const auto& c : changed) log::info("  " + c);
   return changed;

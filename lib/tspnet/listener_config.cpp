@@ -82,4 +82,18 @@ void read_tsp_settings(config::Section& s, TspSettings& out) {
   s.string_into("realm", out.realm);
 }
 
+std::vector<std::string> restart_changes(const TspSettings& fresh, const TspSettings& live) {
+  std::vector<std::string> out;
+  auto needs_restart = [&out](bool differs, const char* key) {
+    if (differs) out.push_back(std::string(key) + " (needs a restart)");
+  };
+  needs_restart(fresh.listen != live.listen, "tsp.listen");
+  needs_restart(fresh.udp != live.udp, "tsp.udp");
+  needs_restart(fresh.mechanisms != live.mechanisms, "tsp.mechanisms");
+  needs_restart(fresh.allow_anonymous != live.allow_anonymous, "tsp.allow_anonymous");
+  needs_restart(fresh.realm != live.realm, "tsp.realm");
+  needs_restart(fresh.tls != live.tls, "tsp.tls_*");
+  return out;
+}
+
 }  // namespace dstm::tspnet

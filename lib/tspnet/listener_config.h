@@ -31,4 +31,9 @@ struct TspSettings {
 // offer. The files themselves are read by Listener::start().
 void read_tsp_settings(config::Section& s, TspSettings& out);
 
+// For a daemon's reload: the [tsp] keys read_tsp_settings() reads that differ between `fresh`
+// and `live` and that only a restart applies (listen, udp, mechanisms, allow_anonymous, realm,
+// the TLS keys), as "KEY (needs a restart)". users_file is the daemon's to reload.
+std::vector<std::string> restart_changes(const TspSettings& fresh, const TspSettings& live);
+
 }  // namespace dstm::tspnet

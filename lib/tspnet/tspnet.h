@@ -27,6 +27,7 @@ struct ListenAddress {
   std::string host;  // numeric IPv4 or IPv6
   std::uint16_t port = 3653;
   std::string to_string() const;
+  bool operator==(const ListenAddress&) const = default;
   // "[v6]:port", "v4:port", "[v6]" or "v4" (port 3653); nullopt when malformed.
   static std::optional<ListenAddress> parse(std::string_view text);
 };

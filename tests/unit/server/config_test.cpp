@@ -155,5 +155,20 @@ TEST_CASE("server config: TEP password files are read and trimmed", "[server][co
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("reload: the shared [tsp] keys only a restart applies are named", "[server][config]") {
+  std::string t = kMinimal;
+  auto live = parse_config(t, "server.toml", false);
+  REQUIRE(live);
+  CHECK(dstm::tspnet::restart_changes(*live, *live).empty());
+  std::string changed = t;
+  changed.replace(changed.find("[tsp]\n") + 6, 0,
+                  "listen = [\"127.0.0.1:3653\"]\nudp = false\nrealm = \"other\"\n");
+  auto fresh = parse_config(changed, "server.toml", false);
+  REQUIRE(fresh);
+  CHECK(dstm::tspnet::restart_changes(*fresh, *live) ==
+        std::vector<std::string>{"tsp.listen (needs a restart)", "tsp.udp (needs a restart)",
+                                 "tsp.realm (needs a restart)"});
+}
+
 }  // namespace
 }  // namespace dstm::server
