@@ -140,6 +140,9 @@ class Listener {
  private:
   struct UdpEndpoint;
   void accept_next(asio::ip::tcp::acceptor& acceptor);
+  // The UDP side (udp.cpp): binds `address`:`port` for listen entry `l` and starts receiving.
+  Expected<void, std::string> open_udp(const ListenAddress& l, const asio::ip::address& address,
+                                       std::uint16_t port);
   void receive_next(UdpEndpoint& udp);
   void on_datagram(UdpEndpoint& udp, std::size_t size);
   std::shared_ptr<Shared> shared_;
